@@ -1,0 +1,139 @@
+"""JSONL in and out, through `jsonlines`. A bad line is an `InputError` naming path:line: field."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jsonlines
+from pydantic import BaseModel, ValidationError
+
+from evalkit.errors import InputError
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def describe_validation_error(error: ValidationError) -> tuple[str, str]:
+    """The first problem of a pydantic error as (field path, message)."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "record"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    return field, message
+
+
+def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line; a line that is not a JSON object raises."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), None, None, "file not found")
+    if path.is_dir():
+        raise InputError(str(path), None, None, "is a folder, expected a .jsonl file")
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(str(path), number, None, "not valid UTF-8") from None
+            if not text.strip():
+                continue
+            try:
+                obj = jsonlines.Reader([text]).read()
+            except jsonlines.InvalidLineError as exc:
+                reason = str(exc.__cause__ or exc).split(" (")[0]
+                raise InputError(str(path), number, None, f"not valid JSON ({reason})") from None
+            if not isinstance(obj, dict):
+                raise InputError(str(path), number, None, "expected a JSON object")
+            yield number, obj
+
+
+def read_records(path: str | os.PathLike[str], record_type: type[R]) -> list[R]:
+    """Every line of `path` validated as `record_type`; the first bad line raises InputError."""
+    records: list[R] = []
+    for number, obj in iter_json_lines(path):
+        try:
+            records.append(record_type.model_validate(obj))
+        except ValidationError as exc:
+            field, message = describe_validation_error(exc)
+            raise InputError(str(path), number, field, message) from None
+    return records
+
+
+def write_records(path: str | os.PathLike[str], records: Iterable[BaseModel | dict]) -> int:
+    """Write (replace) a JSONL file atomically; returns the number of lines."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    count = 0
+    with jsonlines.open(tmp, mode="w", compact=True, sort_keys=False) as writer:
+        for record in records:
+            writer.write(_as_dict(record))
+            count += 1
+    os.replace(tmp, path)
+    return count
+
+
+class AppendWriter:
+    """Append-only JSONL writer that flushes and fsyncs per record, so a crash loses at most
+    the line being written (and `repair_torn_tail` removes that half line on the next start)."""
+
+    def __init__(self, path: str | os.PathLike[str], fsync: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_torn_tail(self.path)
+        self._handle = self.path.open("a", encoding="utf-8")
+        self._fsync = fsync
+
+    def write(self, record: BaseModel | dict) -> None:
+        self._handle.write(json.dumps(_as_dict(record), ensure_ascii=False) + "\n")
+        self._handle.flush()
+        if self._fsync:
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> AppendWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def repair_torn_tail(path: Path) -> bool:
+    """Cut a last line that has no newline (a write torn by a crash). Returns True if cut."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with path.open("rb+") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 1))
+        if handle.read(1) == b"\n":
+            return False
+        # find the last newline before the torn tail
+        block = 1 << 16
+        position = size
+        cut_at = 0
+        while position > 0:
+            start = max(0, position - block)
+            handle.seek(start)
+            chunk = handle.read(position - start)
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                cut_at = start + index + 1
+                break
+            position = start
+        handle.truncate(cut_at)
+    return True
+
+
+def _as_dict(record: BaseModel | dict) -> dict:
+    if isinstance(record, BaseModel):
+        return record.model_dump(mode="json", exclude_none=False)
+    return record

@@ -1,0 +1,1 @@
+"""Statistics: pure functions, pandas in, pandas out, explicit seeds."""
