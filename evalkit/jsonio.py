@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,8 +29,13 @@ def describe_validation_error(error: ValidationError) -> tuple[str, str]:
     return field, message
 
 
-def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line; a line that is not a JSON object raises."""
+def iter_json_lines(
+    path: str | os.PathLike[str], allow_torn_tail: bool = False
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line; a line that is not a JSON object raises.
+
+    With `allow_torn_tail`, a last line without its newline (a write cut short by a crash) is
+    left out with a warning: it is the record an append-only writer had not finished."""
     path = Path(path)
     if not path.exists():
         raise InputError(str(path), None, None, "file not found")
@@ -37,6 +43,9 @@ def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[st
         raise InputError(str(path), None, None, "is a folder, expected a .jsonl file")
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            if allow_torn_tail and not raw.endswith(b"\n"):
+                print(f"evalkit: {path}:{number}: ignoring a torn last line", file=sys.stderr)
+                return
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -53,10 +62,12 @@ def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[st
             yield number, obj
 
 
-def read_records(path: str | os.PathLike[str], record_type: type[R]) -> list[R]:
+def read_records(
+    path: str | os.PathLike[str], record_type: type[R], allow_torn_tail: bool = False
+) -> list[R]:
     """Every line of `path` validated as `record_type`; the first bad line raises InputError."""
     records: list[R] = []
-    for number, obj in iter_json_lines(path):
+    for number, obj in iter_json_lines(path, allow_torn_tail):
         try:
             records.append(record_type.model_validate(obj))
         except ValidationError as exc:

@@ -36,37 +36,37 @@ _COMMAND_MODULES = (
 )
 
 
+_registered = False
+
+
 def _register_all() -> None:
     import importlib
 
+    global _registered
+    if _registered:
+        return
+    _registered = True
     for name in _COMMAND_MODULES:
         module = importlib.import_module(f"evalkit.cli.{name}")
         module.register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """Evaluate language models with human and automatic grades, with honest statistics."""
 
 
 def main() -> None:
     """Entry point: user mistakes become one clear line on stderr and exit code 2."""
     _register_all()
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage errors print their message and exit 2
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("interrupted: rerun the same command to resume", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
 
 
 def run_cli(args: list[str]) -> int:

@@ -1,0 +1,1 @@
+"""Test helpers that ship with evalkit (fault-injecting mock endpoints)."""

@@ -1,0 +1,155 @@
+"""A local OpenAI-compatible server for fault injection and benchmarks (never for real grading).
+
+Faults are asked for inside the prompt text, so one run can mix them: `[fault:429x2]` answers
+429 with Retry-After to the first two attempts of that prompt, then succeeds. Kinds: 429, 500,
+503, timeout, badjson, drop (connection closed mid-stream), with an attempt count; `[fault:empty]`
+(empty content), `[fault:400]` (a client error, never retried), `[fault:always500]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections import Counter
+
+from aiohttp import web
+
+FAULT = re.compile(r"\[fault:(?P<kind>[a-z0-9]+?)(?:x(?P<times>\d+))?\]")
+
+
+class MockOpenAIServer:
+    def __init__(self, latency_s: float = 0.0, timeout_sleep_s: float = 5.0) -> None:
+        self.latency_s = latency_s
+        self.timeout_sleep_s = timeout_sleep_s
+        self.attempts: Counter[str] = Counter()
+        self.requests = 0
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> MockOpenAIServer:
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("mock server did not start")
+        return self
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_post("/v1/completions", self._handle)
+        app.router.add_get("/v1/models", self._models)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)  # type: ignore[union-attr]
+        future.result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+    def __enter__(self) -> MockOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ handlers
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": "mock"}]})
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._answer(request)
+        except (ConnectionResetError, asyncio.CancelledError):
+            return web.Response(status=499)  # the client went away (a timeout test)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        text = _prompt_text(body)
+        self.requests += 1
+        self.attempts[text] += 1
+        attempt = self.attempts[text]
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        fault = FAULT.search(text)
+        if fault:
+            kind, times = fault["kind"], int(fault["times"] or 1)
+            failing = kind.startswith("always") or attempt <= times
+            if kind == "400":
+                return web.json_response({"error": {"message": "bad request"}}, status=400)
+            if failing and kind in ("429", "503"):
+                return web.json_response(
+                    {"error": "slow down"}, status=int(kind), headers={"Retry-After": "0.2"}
+                )
+            if failing and kind in ("500", "always500"):
+                return web.json_response({"error": "internal"}, status=500)
+            if failing and kind == "timeout":
+                await asyncio.sleep(self.timeout_sleep_s)
+            if failing and kind == "badjson":
+                return web.Response(text="data: {not json\n\n", content_type="text/event-stream")
+            if failing and kind == "drop":
+                return await self._drop(request)
+            if kind == "empty":
+                return await self._stream(request, body, "")
+        return await self._stream(request, body, f"echo: {text}")
+
+    async def _stream(self, request: web.Request, body: dict, answer: str) -> web.StreamResponse:
+        chat = "messages" in body
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        pieces = [answer[i : i + 8] for i in range(0, len(answer), 8)] if answer else []
+        for piece in pieces:
+            choice = (
+                {"index": 0, "delta": {"content": piece}} if chat else {"index": 0, "text": piece}
+            )
+            await response.write(_sse({"choices": [choice]}))
+        final = {"index": 0, "finish_reason": "stop"}
+        final |= {"delta": {}} if chat else {"text": ""}
+        await response.write(_sse({"choices": [final]}))
+        usage = {
+            "prompt_tokens": 5,
+            "completion_tokens": len(pieces),
+            "total_tokens": 5 + len(pieces),
+        }
+        await response.write(_sse({"choices": [], "usage": usage}))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    async def _drop(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(_sse({"choices": [{"index": 0, "delta": {"content": "partial"}}]}))
+        if request.transport is not None:
+            request.transport.close()
+        return response
+
+
+def _sse(obj: dict) -> bytes:
+    return f"data: {json.dumps(obj)}\n\n".encode()
+
+
+def _prompt_text(body: dict) -> str:
+    if "messages" in body:
+        return str(body["messages"][-1].get("content", ""))
+    return str(body.get("prompt", ""))
