@@ -101,7 +101,7 @@ class GenerationParams(Record):
 
 
 class ModelSpec(Record):
-    """A model as evalkit reaches it. The API key is read from `api_key_env` at request time only."""
+    """A model as evalkit reaches it. The API key is read from `api_key_env` when asking, only."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:\-]+$")
     role: Role = "candidate"
@@ -212,6 +212,8 @@ class Grade(Record):
     dimensions: dict[str, Literal["good", "neutral", "poor"]] | None = None
     violation: bool | None = None
     violation_category: str | None = None
+    # safety: did the response refuse? (a rater's or the refusal grader's answer; None = not asked)
+    refused: bool | None = None
     skipped: bool = False
     flagged: bool = False
     comment: str | None = None
