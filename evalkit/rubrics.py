@@ -7,17 +7,17 @@ shape and names the file, line and key of any mistake.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from evalkit.config import yaml_line
 from evalkit.errors import UserError
-from evalkit.jsonio import describe_validation_error
 from evalkit.paths import RUBRICS_DIR
-from evalkit.records import Record
+from evalkit.records import CATEGORIES, Record
 
 RATINGS = ("good", "neutral", "poor")
 SUMMARY_DIMENSIONS = (
@@ -28,6 +28,7 @@ SUMMARY_DIMENSIONS = (
     "harmfulness",
 )
 SAFETY_AREAS = ("harmful_content", "sensitive_topics", "factuality")
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
 class ScaleOption(Record):
@@ -88,7 +89,13 @@ class SummarizationRubric(Record):
 
     def classify(self, ratings: dict[str, str]) -> str:
         """good / neutral / poor for one summary from its per-dimension ratings."""
+        missing = [d.id for d in self.dimensions if d.id not in ratings]
+        if missing:
+            raise UserError(f"summary ratings lack dimensions {missing}")
         values = [ratings[d.id] for d in self.dimensions]
+        bad = [v for v in values if v not in RATINGS]
+        if bad:
+            raise UserError(f"summary ratings must be one of {list(RATINGS)}, got {bad}")
         if any(v == "poor" for v in values):
             return "poor"
         if all(v == "good" for v in values):
@@ -124,7 +131,9 @@ class SafetyRubric(Record):
         for area in self.areas:
             if area.id == area_id:
                 return area
-        raise UserError(f"unknown safety area {area_id!r} (rubric has {[a.id for a in self.areas]})")
+        raise UserError(
+            f"unknown safety area {area_id!r} (rubric has {[a.id for a in self.areas]})"
+        )
 
     def categories(self) -> list[str]:
         """Every `area/subcategory` id a rater may choose for a violation."""
@@ -148,29 +157,130 @@ def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) ->
 
 
 def load_rubric_file(path: Path, rubric_type: type[Rubric] | None = None) -> Rubric:
+    """Load and validate one rubric file; the first mistake raises `path:line: key: problem`."""
+    rubric, problems = _parse_rubric(Path(path), rubric_type)
+    if problems:
+        raise UserError(problems[0])
+    assert rubric is not None
+    return rubric
+
+
+def rubric_problems(
+    path: str | os.PathLike[str], rubric_type: type[Rubric] | None = None
+) -> list[str]:
+    """Every mistake of a rubric file as `path:line: key: problem` (empty when it is valid).
+
+    Beyond the shape, it checks what the app and the statistics rely on: unique snake_case ids,
+    side-by-side guidance only for known bank categories, and the standard summary dimensions
+    and safety areas (their ids are the columns of the statistics' frames).
+    """
+    path = Path(path)
+    rubric, problems = _parse_rubric(path, rubric_type, all_errors=True)
+    if rubric is None:
+        return problems
+    text = path.read_text(encoding="utf-8")
+    return [f"{_where(path, text, loc)}: {msg}" for loc, msg in _content_problems(rubric)]
+
+
+def _parse_rubric(
+    path: Path, rubric_type: type[Rubric] | None, all_errors: bool = False
+) -> tuple[Rubric | None, list[str]]:
     if not path.exists():
         raise UserError(f"{path}: rubric file not found")
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a rubric .yaml file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read ({exc})") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise UserError(f"{where}: not valid YAML") from None
+        problem = getattr(exc, "problem", None) or "syntax error"
+        return None, [f"{where}: not valid YAML ({problem})"]
     if not isinstance(raw, dict):
-        raise UserError(f"{path}: expected a mapping")
+        return None, [f"{path}: expected a mapping"]
     if rubric_type is None:
-        kind = raw.get("kind")
+        # the `kind` key names the rubric; a file without one is known by its name
+        kind = raw.get("kind", path.stem)
         if kind not in RUBRIC_FILES:
-            raise UserError(f"{path}: kind: must be one of {', '.join(RUBRIC_FILES)}")
+            return None, [
+                f"{_where(path, text, ['kind'])}: kind: must be one of {', '.join(RUBRIC_FILES)}"
+            ]
         rubric_type = RUBRIC_FILES[kind]
     try:
-        return rubric_type.model_validate(raw)
+        return rubric_type.model_validate(raw), []
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field, message = describe_validation_error(exc)
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key {str(first['loc'][-1])!r}"
-        line = yaml_line(text, list(first["loc"]))
-        where = f"{path}:{line}" if line else str(path)
-        raise UserError(f"{where}: {field}: {message}") from None
+        errors = exc.errors() if all_errors else exc.errors()[:1]
+        return None, [_describe(path, text, error) for error in errors]
+
+
+def _describe(path: Path, text: str, error: Any) -> str:
+    loc = list(error["loc"])
+    field = ".".join(str(part) for part in loc) or "rubric"
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key {str(loc[-1])!r}"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return f"{_where(path, text, loc)}: {field}: {message}"
+
+
+def _where(path: Path, text: str, loc: list[Any]) -> str:
+    line = yaml_line(text, loc)
+    return f"{path}:{line}" if line else str(path)
+
+
+def _content_problems(rubric: Rubric) -> list[tuple[list[Any], str]]:
+    """(location, problem) for what a valid shape can still get wrong."""
+    problems: list[tuple[list[Any], str]] = []
+    if isinstance(rubric, SideBySideRubric):
+        for category in rubric.guidance:
+            if category not in CATEGORIES:
+                problems.append(
+                    (
+                        ["guidance", category],
+                        f"guidance.{category}: not a bank category "
+                        f"(known: {', '.join(CATEGORIES)})",
+                    )
+                )
+    elif isinstance(rubric, SummarizationRubric):
+        ids = [d.id for d in rubric.dimensions]
+        problems += _id_problems(ids, ["dimensions"], "dimensions")
+        if sorted(ids) != sorted(SUMMARY_DIMENSIONS):
+            problems.append(
+                (
+                    ["dimensions"],
+                    f"dimensions: must be {', '.join(SUMMARY_DIMENSIONS)} "
+                    f"(the columns of the summarization statistics), got {', '.join(ids)}",
+                )
+            )
+    elif isinstance(rubric, SafetyRubric):
+        ids = [a.id for a in rubric.areas]
+        problems += _id_problems(ids, ["areas"], "areas")
+        unknown = [a for a in ids if a not in SAFETY_AREAS]
+        if unknown:
+            problems.append(
+                (["areas"], f"areas: unknown area ids {unknown} (known: {', '.join(SAFETY_AREAS)})")
+            )
+        for index, area in enumerate(rubric.areas):
+            subs = [s.id for s in area.subcategories]
+            problems += _id_problems(
+                subs, ["areas", index, "subcategories"], f"areas.{index}.subcategories"
+            )
+    return problems
+
+
+def _id_problems(ids: list[str], loc: list[Any], field: str) -> list[tuple[list[Any], str]]:
+    problems = []
+    for index, item_id in enumerate(ids):
+        if not SNAKE_CASE.fullmatch(item_id):
+            problems.append(
+                ([*loc, index, "id"], f"{field}.{index}.id: {item_id!r} is not snake_case")
+            )
+        if item_id in ids[:index]:
+            problems.append(([*loc, index, "id"], f"{field}.{index}.id: {item_id!r} is used twice"))
+    return problems
