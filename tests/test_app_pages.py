@@ -1,0 +1,341 @@
+"""The rater and admin app through Streamlit's AppTest: login, every page, progress, reload,
+blinding in the session, admin access control and exports. The store is a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from evalkit.app_support import load_rubrics
+from evalkit.records import Grade
+from evalkit.store import GradeStore
+from tests.fixtures.browser import APP_SCRIPT, MODEL_NAMES, RATERS, SeededStore, seed_store
+
+RUBRICS = load_rubrics()
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SeededStore:
+    store = seed_store(tmp_path / "grades.sqlite")
+    monkeypatch.setenv("EVALKIT_DB", store.url)
+    monkeypatch.delenv("EVALKIT_RUN_DIR", raising=False)
+    monkeypatch.delenv("EVALKIT_RUBRICS_DIR", raising=False)
+    return store
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=60)
+    return at.run()
+
+
+def login(name: str, secret: str | None = None) -> AppTest:
+    at = app()
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_secret").input(secret or RATERS[name][1])
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def grades(store: SeededStore, rater: str = "alice") -> list[Grade]:
+    with GradeStore(store.url) as db:
+        return [g for g in db.current_grades() if g.rater_id == rater]
+
+
+def progress(at: AppTest) -> str:
+    bars = at.get("progress")
+    assert bars, "no progress bar on the page"
+    return bars[0].text
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.main.text]
+
+
+def submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def skip(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Skip").click().run()
+    return at
+
+
+def everything_rendered(at: AppTest) -> str:
+    """Every element's protobuf as text: what Streamlit would send to the browser."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def assert_blind(at: AppTest) -> None:
+    rendered = everything_rendered(at)
+    state = repr(at.session_state.to_dict())
+    for name in MODEL_NAMES:
+        assert name not in rendered, f"model name {name} rendered for a rater"
+        assert name not in state, f"model name {name} held in the rater's session"
+    assert "gold" not in state.lower()
+
+
+# --------------------------------------------------------------------------- login
+
+
+def test_login_with_password_shows_queue_and_progress(seeded: SeededStore) -> None:
+    at = login("alice")
+    assert not at.error
+    assert progress(at) == "Progress: 0 / 5 done"
+    assert at.session_state["rater"].name == "alice"
+    assert at.sidebar.text[0].value == "alice"
+    assert "Rewrite this sentence" in texts(at)[0]
+
+
+@pytest.mark.parametrize(("name", "secret"), [("alice", "wrong-password"), ("mallory", "x" * 12)])
+def test_login_rejects_bad_password_and_unknown_name(
+    seeded: SeededStore, name: str, secret: str
+) -> None:
+    at = login(name, secret)
+    assert "wrong password" in at.error[0].value
+    assert "rater" not in at.session_state
+    assert not at.get("progress")
+    assert at.text_input(key="login_name")  # still the login form
+
+
+def test_login_with_one_time_token(seeded: SeededStore) -> None:
+    at = login("tina", seeded.token)
+    assert at.session_state["rater"].name == "tina"
+    assert progress(at) == "Progress: 0 / 0 done"
+    assert "Nothing left" in at.success[0].value
+
+
+def test_logout_returns_to_login(seeded: SeededStore) -> None:
+    at = login("alice")
+    at.sidebar.button(key="logout").click().run()
+    assert "rater" not in at.session_state
+    assert at.text_input(key="login_name")
+
+
+# --------------------------------------------------------------------------- side by side
+
+
+def test_sxs_page_shows_prompt_both_responses_and_rubric_scale(seeded: SeededStore) -> None:
+    at = login("alice")
+    item = seeded.items[0]
+    assert texts(at)[:3] == [item.prompt_text, item.left_text, item.right_text]
+    radio = at.radio[0]
+    assert radio.options == [option.label for option in RUBRICS.sxs.scale]
+    assert radio.value is None  # no default: the rater must choose
+    assert [m.value for m in at.markdown if m.value.startswith("**Response")] == [
+        "**Response A**",
+        "**Response B**",
+    ]
+    assert_blind(at)
+
+
+def test_sxs_submit_saves_choice_comment_and_time_then_serves_next(seeded: SeededStore) -> None:
+    at = login("alice")
+    at.radio[0].set_value(-1)
+    at.text_area[0].input("  A keeps the meaning and is friendlier.  ")
+    submit(at)
+    (grade,) = grades(seeded)
+    assert grade.item_id == seeded.items[0].id
+    assert (grade.choice, grade.skipped, grade.flagged) == (-1, False, False)
+    assert grade.comment == "A keeps the meaning and is friendlier."
+    assert grade.grader == "human" and grade.seconds is not None and grade.seconds >= 0
+    assert progress(at) == "Progress: 1 / 5 done"
+    assert texts(at)[0] == seeded.items[1].prompt_text
+    assert at.radio[0].value is None  # the next item starts blank
+
+
+def test_sxs_submit_without_choice_saves_nothing(seeded: SeededStore) -> None:
+    at = submit(login("alice"))
+    assert "Choose a point on the scale" in at.error[0].value
+    assert grades(seeded) == []
+    assert progress(at) == "Progress: 0 / 5 done"
+
+
+def test_sxs_skip_saves_a_skip(seeded: SeededStore) -> None:
+    at = login("alice")
+    at.radio[0].set_value(2)  # a choice left on the form is not a grade when skipping
+    at.text_area[0].input("not my field")
+    skip(at)
+    (grade,) = grades(seeded)
+    assert grade.skipped and grade.choice is None and grade.comment == "not my field"
+    assert progress(at) == "Progress: 1 / 5 done"
+    assert texts(at)[0] == seeded.items[1].prompt_text
+
+
+def test_sxs_flag_with_and_without_a_choice(seeded: SeededStore) -> None:
+    at = login("alice")
+    at.radio[0].set_value(1)
+    at.checkbox[0].check()
+    submit(at)
+    at.checkbox[0].check()  # second item: a bare flag, no choice
+    at.text_area[0].input("response B is cut off")
+    submit(at)
+    first, second = grades(seeded)
+    assert (first.choice, first.flagged, first.skipped) == (1, True, False)
+    assert (second.choice, second.flagged, second.comment) == (None, True, "response B is cut off")
+    assert progress(at) == "Progress: 2 / 5 done"
+
+
+# --------------------------------------------------------------------------- summarization
+
+
+def test_summarization_page_rates_five_dimensions(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "s.sqlite", queue=("summarization", "safety"))
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    at = login("alice")
+    item = seeded.items[0]
+    assert texts(at)[:3] == [item.prompt_text, item.source_text, item.response_text]
+    dims = RUBRICS.summarization.dimensions
+    assert len(at.radio) == len(dims) == 5
+    for radio, dim in zip(at.radio, dims, strict=True):
+        assert radio.label == f"{dim.name}: {dim.question}"
+        assert radio.options == ["Good", "Neutral", "Poor"]
+    at.radio[0].set_value("good")
+    submit(at)
+    assert "missing" in at.error[0].value and grades(seeded) == []
+    for radio, value in zip(at.radio, ["good", "neutral", "good", "poor", "good"], strict=True):
+        radio.set_value(value)
+    submit(at)
+    (grade,) = grades(seeded)
+    assert grade.dimensions == {
+        "composition": "good",
+        "comprehensiveness": "neutral",
+        "groundedness": "good",
+        "following_instructions": "poor",
+        "harmfulness": "good",
+    }
+    assert progress(at) == "Progress: 1 / 2 done"
+    assert_blind(at)
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_safety_page_violation_and_category(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "s.sqlite", queue=("safety", "safety", "safety"))
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    at = login("alice")
+    item = seeded.items[0]
+    assert texts(at)[:2] == [item.prompt_text, item.response_text]
+    verdict, refused = at.radio
+    assert verdict.options == ["No", "Yes"] and verdict.value is None
+    category = at.selectbox[0]
+    assert category.options == [
+        f"{area.name} — {sub.name}" for area in RUBRICS.safety.areas for sub in area.subcategories
+    ]
+    verdict.set_value("Yes")
+    submit(at)
+    assert "category" in at.error[0].value and grades(seeded) == []
+    chosen = RUBRICS.safety.categories()[1]
+    at.radio[0].set_value("Yes")
+    at.selectbox[0].set_value(chosen)
+    submit(at)
+    at.radio[0].set_value("No")  # second item: no violation; a refusal
+    at.radio[1].set_value("Yes")
+    submit(at)
+    first, second = grades(seeded)
+    assert (first.violation, first.violation_category, first.refused) == (True, chosen, None)
+    assert (second.violation, second.violation_category, second.refused) == (False, None, True)
+    assert progress(at) == "Progress: 2 / 3 done"
+    assert_blind(at)
+
+
+# --------------------------------------------------------------------------- reload, blinding
+
+
+def test_reload_resumes_at_next_item_with_nothing_lost(seeded: SeededStore) -> None:
+    at = login("alice")
+    at.radio[0].set_value(-2)
+    submit(at)
+    skip(at)
+    before = grades(seeded)
+    again = login("alice")  # a new browser session: the page was reloaded
+    assert progress(again) == "Progress: 2 / 5 done"
+    assert texts(again)[0] == seeded.items[2].prompt_text
+    assert grades(seeded) == before and len(before) == 2
+
+
+def test_rater_session_never_holds_model_names_on_any_page(seeded: SeededStore) -> None:
+    at = login("alice")
+    for _ in range(3):  # three sxs items
+        assert_blind(at)
+        at.radio[0].set_value(0)
+        submit(at)
+    assert at.radio[0].label.startswith(RUBRICS.summarization.dimensions[0].name)
+    assert_blind(at)
+    skip(at)
+    assert at.radio[0].label == "Is the response a violation?"
+    assert_blind(at)
+
+
+def test_untrusted_text_is_plain_text_never_html(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "x.sqlite", xss_first=True)
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    at = login("alice")
+    assert seeded.items[0].left_text in texts(at)  # st.text: no Markdown, no HTML
+    assert not at.get("html")
+    assert all("<script>" not in m.value for m in at.markdown)
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def test_rater_never_reaches_the_admin_page(seeded: SeededStore) -> None:
+    at = login("alice")
+    assert not at.sidebar.radio  # no page switch for a rater
+    at.session_state["page"] = "Admin"  # even a forged page choice is ignored
+    at.run()
+    assert not [t for t in at.title if t.value == "Admin"]
+    assert not at.dataframe and not at.get("download_button")
+    assert texts(at)[0] == seeded.items[0].prompt_text
+
+
+def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "a.sqlite", queue=("sxs", "sxs", "safety"), gold_at=(1,))
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    sxs, gold, safety = seeded.items
+    with GradeStore(seeded.url) as db:
+        for rater, choice, violation in (("alice", -1, True), ("bob", -2, False)):
+            db.save_grade(Grade(item_id=sxs.id, rater_id=rater, choice=choice))
+            db.save_grade(Grade(item_id=gold.id, rater_id=rater, choice=choice * -1))
+            cat = "harmful_content/self_harm" if violation else None
+            db.save_grade(
+                Grade(
+                    item_id=safety.id, rater_id=rater, violation=violation, violation_category=cat
+                )
+            )
+    at = login("root")
+    assert progress(at) == "Progress: 0 / 0 done"  # the admin has no queue of their own
+    at.sidebar.radio(key="page").set_value("Admin").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Admin"
+    assert progress(at) == "Progress: 0 / 0 done"
+    table, alpha, agreement, gold_table = (d.value for d in at.dataframe)
+    assert set(alpha["kind"]) == {"sxs", "safety"}  # Krippendorff's alpha from evalkit.stats
+    assert alpha["alpha (95% CI)"].str.startswith("n/a").all()  # one item each: undefined
+    alice = table[table["rater"] == "alice"].set_index("kind")
+    assert alice.loc["sxs", "done"] == 2 and alice.loc["sxs", "assigned"] == 2
+    assert alice.loc["safety", "done"] == 1
+    rows = agreement.set_index("measure")["agreement"]
+    assert rows["exact scale point"].startswith("0.0%")  # -1 vs -2
+    assert rows["direction (A / tie / B)"].startswith("100.0%")
+    assert rows["violation yes / no"].startswith("0.0%")
+    # gold: the better side is left (correct choices -2, -1); both raters chose right (+1, +2)
+    assert list(gold_table["gold_accuracy"].str[:7]) == ["0.0% [0", "0.0% [0"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download Parquet"]
