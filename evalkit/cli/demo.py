@@ -1,9 +1,44 @@
-"""Commands of this step (not yet written)."""
+"""`evalkit demo`: the whole loop on the embedded models in one command."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from evalkit.demo import DEFAULT_GATES, DemoSizes, run_demo
 
 
 def register(app: typer.Typer) -> None:
-    """Add this step's commands to the `evalkit` app."""
+    app.command("demo")(demo_command)
+
+
+def demo_command(
+    out: Path = typer.Option(Path("runs/demo"), "-o", "--out", help="Run folder (resumable)."),
+    config_path: Path = typer.Option(
+        Path("evalkit.yaml"), "-c", "--config", help="Project config."
+    ),
+    report: Path = typer.Option(Path("reports/demo"), "--report", help="Report folder."),
+    gates: Path = typer.Option(DEFAULT_GATES, "--gates", help="Gates file."),
+    bank: int = typer.Option(2, "--bank", min=1, help="Bank prompts per category."),
+    summaries: int = typer.Option(
+        3, "--summaries", min=1, help="Samples per summarization use case."
+    ),
+    ifeval: int = typer.Option(15, "--ifeval", min=1, help="IFEval prompts."),
+    adversarial: int = typer.Option(
+        4, "--adversarial", min=1, help="Adversarial prompts per area."
+    ),
+    max_tokens: int = typer.Option(160, "--max-tokens", min=8, help="Generation length cap."),
+    judge_limit: int = typer.Option(
+        None, "--judge-limit", min=1, help="Judge at most N items per kind."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the slices."),
+    data_dir: str = typer.Option(None, "--data-dir", help="Public data folder (IFEval)."),
+) -> None:
+    """Run the whole loop on the embedded models: responses, automatic grades, grading plan,
+    LLM-judge grades, statistics, gates, report. Rerunning resumes.
+
+    Example: evalkit demo --bank 1 --summaries 1 --ifeval 5 --adversarial 2
+    """
+    sizes = DemoSizes(bank, summaries, ifeval, adversarial, max_tokens, judge_limit)
+    run_demo(out, config_path, report, gates, sizes, seed, data_dir)

@@ -1,0 +1,243 @@
+"""`evalkit demo`: the whole loop on the embedded models, as the commands a user would type.
+
+The demo writes stratified slices of every prompt set, then runs the real commands in order
+(run, raters, plan, score with the LLM judge, stats, gate, report), printing each one first, so
+its output doubles as a tour of the CLI. Slice sizes are options; the defaults finish within
+15 minutes on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from evalkit.errors import UserError
+from evalkit.jsonio import write_records
+from evalkit.paths import PROJECT_ROOT, PROMPTS_DIR
+from evalkit.records import CATEGORIES, Prompt
+from evalkit.runner import load_prompts
+
+
+@dataclass(frozen=True)
+class DemoSizes:
+    """How much of each prompt set the demo runs (per category / use case / area)."""
+
+    bank_per_category: int = 2
+    summaries_per_use_case: int = 3
+    ifeval: int = 15
+    adversarial_per_area: int = 4
+    max_tokens: int = 160
+    judge_limit: int | None = None
+
+
+# ---------------------------------------------------------------- stratified slices
+
+
+def spread(
+    prompts: Sequence[Prompt], n: int, key: Callable[[Prompt], str], seed: int
+) -> list[Prompt]:
+    """n prompts spread evenly over the values of `key` (round robin over shuffled strata)."""
+    rng = random.Random(seed)
+    strata: dict[str, list[Prompt]] = defaultdict(list)
+    for prompt in prompts:
+        strata[key(prompt)].append(prompt)
+    for members in strata.values():
+        rng.shuffle(members)
+    order = sorted(strata)
+    rng.shuffle(order)
+    chosen: list[Prompt] = []
+    while len(chosen) < n and any(strata.values()):
+        for name in order:
+            if strata[name] and len(chosen) < n:
+                chosen.append(strata[name].pop())
+    return chosen
+
+
+def bank_slice(n_per_category: int, seed: int) -> list[Prompt]:
+    """Every category of the bank, its prompts spread over the three difficulties."""
+    bank = load_prompts([PROMPTS_DIR / "bank"])
+    chosen: list[Prompt] = []
+    for category in CATEGORIES:
+        members = [p for p in bank if p.category == category]
+        chosen += spread(members, n_per_category, lambda p: p.difficulty or "", seed)
+    return chosen
+
+
+def summarization_slice(n_per_use_case: int, seed: int) -> list[Prompt]:
+    """Each use case, spread over its strata (content type x length x single/stacked)."""
+    folder = PROMPTS_DIR / "summarization"
+    chosen: list[Prompt] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        samples = load_prompts([path])
+        chosen += spread(
+            samples,
+            n_per_use_case,
+            lambda p: f"{p.content_type}|{p.length_bucket}|{p.stacked}",
+            seed,
+        )
+    return chosen
+
+
+def adversarial_slice(n_per_area: int, seed: int) -> list[Prompt]:
+    """Each risk area, alternating prompts to refuse and benign ones (for over-refusal)."""
+    prompts = load_prompts([PROMPTS_DIR / "adversarial"])
+    chosen: list[Prompt] = []
+    for area in sorted({p.risk_area for p in prompts if p.risk_area}):
+        members = [p for p in prompts if p.risk_area == area]
+        chosen += spread(members, n_per_area, lambda p: p.expected or "", seed)
+    return chosen
+
+
+def ifeval_slice(n: int, seed: int, data_dir: str | None) -> list[Prompt]:
+    from evalkit.suites import load_public_suite
+
+    prompts = load_public_suite("ifeval", data_dir)
+    return random.Random(seed).sample(prompts, min(n, len(prompts)))
+
+
+def write_slices(out: Path, sizes: DemoSizes, seed: int, data_dir: str | None) -> dict[str, Path]:
+    """The demo's inputs, one JSONL per prompt set, under RUN_DIR/inputs/."""
+    slices = {
+        "bank": bank_slice(sizes.bank_per_category, seed),
+        "summarization": summarization_slice(sizes.summaries_per_use_case, seed),
+        "ifeval": ifeval_slice(sizes.ifeval, seed, data_dir),
+        "adversarial": adversarial_slice(sizes.adversarial_per_area, seed),
+    }
+    paths = {}
+    for name, prompts in slices.items():
+        if not prompts:
+            raise UserError(f"demo: the {name} slice is empty (is prompts/{name} there?)")
+        paths[name] = out / "inputs" / f"{name}.jsonl"
+        write_records(paths[name], prompts)
+    return paths
+
+
+def demo_config(config_path: Path, out: Path, max_tokens: int) -> Path:
+    """The project config with the demo's generation length (kept beside the run)."""
+    raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    for model in raw.get("models", []):
+        model.setdefault("params", {})["max_tokens"] = max_tokens
+    raw["root"] = str(config_path.resolve().parent)
+    path = out / "evalkit.demo.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- the loop
+
+
+@dataclass
+class Step:
+    title: str
+    args: list[str]
+    ok_codes: tuple[int, ...] = (0,)
+
+
+def demo_steps(
+    out: Path,
+    config: Path,
+    inputs: dict[str, Path],
+    candidate: str,
+    baseline: str,
+    judge: str,
+    gates: Path,
+    report: Path,
+    sizes: DemoSizes,
+) -> list[Step]:
+    run = str(out)
+    prompts_args = [arg for path in inputs.values() for arg in ("--prompts", str(path))]
+    judge_limit = ["--judge-limit", str(sizes.judge_limit)] if sizes.judge_limit else []
+    sxs = ["--candidate", candidate, "--baselines", baseline, "--raters", "2", "--gold", "1"]
+    junit, markdown = str(report / "gates.junit.xml"), str(report / "gates.md")
+    return [
+        Step("Responses from both embedded models (resumable)",
+             ["run", "-c", str(config), "-o", run, *prompts_args]),
+        Step("Raters for the grading app",
+             ["raters", "add", "admin", "--role", "admin", "--token", "--run", run]),
+        Step("", ["raters", "add", "rater1", "--token", "--run", run]),
+        Step("", ["raters", "add", "rater2", "--token", "--run", run]),
+        Step("Plan side-by-side grading (sides randomized, gold items for attention)",
+             ["plan", "sxs", run, *sxs]),
+        Step("Plan summarization grading", ["plan", "summarization", run, "--raters", "2"]),
+        Step("Plan safety grading", ["plan", "safety", run, "--raters", "2"]),
+        Step("Automatic grades: IFEval, refusals, summarization checks, LLM judge",
+             ["score", run, "-c", str(config), "--judge", judge, *judge_limit]),
+        Step("Statistics (the judge's grades, marked automatic)", ["stats", "run", run]),
+        Step("Release gates",
+             ["gate", "--gates", str(gates), run, "--junit", junit, "--markdown", markdown],
+             ok_codes=(0, 1)),
+        Step("Leadership report", ["report", run, "--out", str(report), "--gates", str(gates)]),
+    ]  # fmt: skip
+
+
+def run_demo(
+    out: Path,
+    config_path: Path,
+    report: Path,
+    gates: Path,
+    sizes: DemoSizes,
+    seed: int = 0,
+    data_dir: str | None = None,
+) -> int:
+    """Run the whole loop; returns the gate's exit code (0 pass, 1 fail) for the caller."""
+    from evalkit.cli import run_cli
+    from evalkit.config import load_config
+
+    started = time.perf_counter()
+    config = load_config(config_path)
+    candidate = next(
+        (m.name for m in config.models if m.role == "candidate"), config.models[0].name
+    )
+    baseline = next((m.name for m in config.models if m.role == "baseline"), None)
+    if baseline is None:
+        raise UserError(f"{config_path}: the demo needs one candidate and one baseline model")
+    judge = config.judge or candidate
+    out.mkdir(parents=True, exist_ok=True)
+    report.mkdir(parents=True, exist_ok=True)
+    _say(f"evalkit demo: {candidate} (candidate) vs {baseline} (baseline), judge {judge}")
+    inputs = write_slices(out, sizes, seed, data_dir)
+    counts = ", ".join(f"{name} {sum(1 for _ in open(path))}" for name, path in inputs.items())
+    _say(f"slices written to {out / 'inputs'}: {counts} prompts")
+    config_file = demo_config(config_path, out, sizes.max_tokens)
+    gate_code = 0
+    for step in demo_steps(
+        out, config_file, inputs, candidate, baseline, judge, gates, report, sizes
+    ):
+        if step.title:
+            _say(f"\n== {step.title}")
+        _say("$ evalkit " + " ".join(shlex.quote(a) for a in step.args))
+        code = run_cli(step.args)
+        if code not in step.ok_codes:
+            raise UserError(f"demo step failed (exit {code}): evalkit {' '.join(step.args)}")
+        if step.args[0] == "gate":
+            gate_code = code
+    minutes = (time.perf_counter() - started) / 60
+    _say(_closing(out, report, minutes, gate_code))
+    return gate_code
+
+
+def _closing(out: Path, report: Path, minutes: float, gate_code: int) -> str:
+    verdict = "all gates passed" if gate_code == 0 else "some gates failed (see the verdicts above)"
+    return (
+        f"\n== Done in {minutes:.1f} min: {verdict}.\n"
+        f"Report: {report / 'index.html'}  (also index.md, report.pdf)\n"
+        f"Grades so far are the LLM judge's (marked automatic). Add human grades:\n"
+        f"  evalkit app {out}        # then open http://127.0.0.1:8501 and sign in as rater1\n"
+        f"  with the token printed above (new one: evalkit raters reset rater1 --run {out})\n"
+        f"Then: evalkit stats run {out}   and   evalkit report {out} --out {report}"
+    )
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stdout, flush=True)
+
+
+DEFAULT_GATES = PROJECT_ROOT / "examples" / "gates.yaml"
