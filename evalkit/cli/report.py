@@ -1,9 +1,68 @@
-"""Commands of this step (not yet written)."""
+"""`evalkit report RUN_DIR... --out reports/<name>/`: the leadership report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 
 def register(app: typer.Typer) -> None:
-    """Add this step's commands to the `evalkit` app."""
+    """Add `evalkit report`."""
+
+    @app.command("report")
+    def report(
+        run_dirs: list[Path] = typer.Argument(..., help="Run folders (pooled into one report)."),
+        out: Path = typer.Option(..., "--out", "-o", help="Output folder, e.g. reports/<name>/."),
+        gates: Path | None = typer.Option(None, "--gates", "-g", help="Gates file (YAML)."),
+        title: str = typer.Option("Model evaluation report", "--title"),
+        candidate: list[str] = typer.Option(
+            None, "--candidate", "-c", help="Candidate model(s); default: the runs' manifests."
+        ),
+        seed: int | None = typer.Option(
+            None, "--seed", help=f"Bootstrap seed (default: the gates file's, else {DEFAULT_SEED})."
+        ),
+        resamples: int | None = typer.Option(
+            None,
+            "--resamples",
+            min=100,
+            help=f"Default: the gates file's, else {DEFAULT_RESAMPLES}.",
+        ),
+        pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print a PDF with chromium."),
+        db: str | None = typer.Option(None, "--db", help="Grade store URL."),
+    ) -> None:
+        """Write a self-contained HTML report (+ Markdown, + PDF) for leadership."""
+        from evalkit.gates import load_gates, run_gates
+        from evalkit.report import ReportOptions, write_report
+        from evalkit.stats.frames import load_runs
+
+        frames = load_runs(list(run_dirs), db)
+        verdicts = None
+        if gates:
+            spec = load_gates(gates)
+            # the report's tables use the gates' seed and resamples, so both show the same numbers
+            seed = spec.seed if seed is None else seed
+            resamples = spec.resamples if resamples is None else resamples
+            verdicts = run_gates(spec, frames, db, [str(d) for d in run_dirs])
+        options = ReportOptions(
+            title=title,
+            candidates=candidate or None,
+            seed=DEFAULT_SEED if seed is None else seed,
+            resamples=DEFAULT_RESAMPLES if resamples is None else resamples,
+        )
+        result = write_report(frames, out, verdicts, options, pdf=pdf)
+        typer.echo(f"wrote {result.html}")
+        typer.echo(f"wrote {result.markdown}")
+        if result.pdf:
+            typer.echo(f"wrote {result.pdf}")
+        else:
+            typer.secho(
+                f"WARNING: PDF SKIPPED — {result.pdf_skipped}. HTML and Markdown were written.",
+                err=True,
+                fg=typer.colors.YELLOW,
+                bold=True,
+            )
+        if verdicts is not None:
+            typer.echo(f"gates: {verdicts.summary()}")
