@@ -134,6 +134,9 @@ def demo_config(config_path: Path, out: Path, max_tokens: int) -> Path:
 # ---------------------------------------------------------------- the loop
 
 
+NO_DATA_OK = (0, 2)  # a statistic with no grades yet says so and the demo goes on
+
+
 @dataclass
 class Step:
     title: str
@@ -170,10 +173,14 @@ def demo_steps(
         Step("Plan safety grading", ["plan", "safety", run, "--raters", "2"]),
         Step("Automatic grades: IFEval, refusals, summarization checks, LLM judge",
              ["score", run, "-c", str(config), "--judge", judge, *judge_limit]),
-        Step("Statistics (the judge's grades, marked automatic)", ["stats", "run", run]),
+        Step("Statistics (so far the judge's grades, marked automatic)",
+             ["stats", "sxs", run, "--candidate", candidate], ok_codes=NO_DATA_OK),
+        Step("", ["stats", "violations", run], ok_codes=NO_DATA_OK),
+        Step("", ["stats", "summarization", run], ok_codes=NO_DATA_OK),
+        Step("", ["stats", "ifeval", run], ok_codes=NO_DATA_OK),
         Step("Release gates",
              ["gate", "--gates", str(gates), run, "--junit", junit, "--markdown", markdown],
-             ok_codes=(0, 1)),
+             ok_codes=(0, 1, 2)),
         Step("Leadership report", ["report", run, "--out", str(report), "--gates", str(gates)]),
     ]  # fmt: skip
 
@@ -232,7 +239,7 @@ def _closing(out: Path, report: Path, minutes: float, gate_code: int) -> str:
         f"Grades so far are the LLM judge's (marked automatic). Add human grades:\n"
         f"  evalkit app {out}        # then open http://127.0.0.1:8501 and sign in as rater1\n"
         f"  with the token printed above (new one: evalkit raters reset rater1 --run {out})\n"
-        f"Then: evalkit stats run {out}   and   evalkit report {out} --out {report}"
+        f"Then: evalkit stats sxs {out} --candidate NAME; evalkit report {out} --out {report}"
     )
 
 

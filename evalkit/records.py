@@ -122,6 +122,9 @@ class ModelSpec(Record):
     # plain prompt format, for base models that have no chat template (Gemma 3 270M).
     api: Literal["chat", "completion"] = "chat"
     n_ctx: int = Field(2048, ge=256)
+    # how to ask for JSON that follows a schema (the LLM judge does): "json_schema" (OpenAI,
+    # vLLM), "json_object" (llama.cpp's server: schema-constrained grammar), or "none"
+    structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
 
 
 class Usage(Record):

@@ -301,3 +301,22 @@ def test_cli_bad_input_is_one_line_not_a_traceback(tmp_path):
     assert (
         f"error: {bad}:1: difficulty: Input should be 'easy', 'medium' or 'hard'" in result.stderr
     )
+
+
+def test_structured_output_dialects():
+    schema = {"type": "object", "properties": {"verdict": {"type": "integer"}}}
+    messages = [Message(role="user", content="x")]
+    llama = ModelClient(ModelSpec(name="a", backend="llamacpp", base_url="http://127.0.0.1:9/v1"))
+    _, body = llama.request_body(messages, json_schema=schema)
+    assert body["response_format"] == {"type": "json_object", "schema": schema}
+    hosted = ModelClient(ModelSpec(name="b", base_url="http://127.0.0.1:9/v1"))
+    _, body = hosted.request_body(messages, json_schema=schema)
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["schema"] == schema
+    plain = ModelClient(
+        ModelSpec(name="c", base_url="http://127.0.0.1:9/v1", structured_output="none")
+    )
+    _, body = plain.request_body(messages, json_schema=schema)
+    assert "response_format" not in body
+    _, body = hosted.request_body(messages)
+    assert "response_format" not in body

@@ -131,7 +131,9 @@ class ModelClient:
             return [Message(role="system", content=self.spec.system_prompt), *messages]
         return messages
 
-    def request_body(self, messages: list[Message], sample: int = 0) -> tuple[str, dict]:
+    def request_body(
+        self, messages: list[Message], sample: int = 0, json_schema: dict | None = None
+    ) -> tuple[str, dict]:
         """The endpoint path and JSON body for one request."""
         params = self.spec.params
         body: dict = {
@@ -152,11 +154,28 @@ class ModelClient:
         if params.stop:
             body["stop"] = params.stop
         body["messages"] = [m.model_dump() for m in messages]
+        if json_schema is not None:
+            body |= self._response_format(json_schema)
         return "/chat/completions", body
 
-    async def complete(self, messages: list[Message], sample: int = 0) -> ChatResult:
-        """One completion, retried on 429/5xx/408/timeouts/dropped connections."""
-        path, body = self.request_body(messages, sample)
+    def _response_format(self, schema: dict) -> dict:
+        """Ask for JSON following `schema` in the dialect the server speaks."""
+        mode = self.spec.structured_output
+        if mode == "auto":
+            mode = "json_object" if self.spec.backend == "llamacpp" else "json_schema"
+        if mode == "json_object":  # llama.cpp's server turns the schema into a grammar
+            return {"response_format": {"type": "json_object", "schema": schema}}
+        if mode == "json_schema":
+            named = {"name": "answer", "schema": schema}
+            return {"response_format": {"type": "json_schema", "json_schema": named}}
+        return {}
+
+    async def complete(
+        self, messages: list[Message], sample: int = 0, json_schema: dict | None = None
+    ) -> ChatResult:
+        """One completion, retried on 429/5xx/408/timeouts/dropped connections. With
+        `json_schema`, the server is asked to constrain the reply to that schema."""
+        path, body = self.request_body(messages, sample, json_schema)
         attempt = 0
         async with self._semaphore:
             while True:
