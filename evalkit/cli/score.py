@@ -1,9 +1,72 @@
-"""Commands of this step (not yet written)."""
+"""`evalkit score RUN_DIR`: the automatic graders over a run, into RUN_DIR/scores.jsonl."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from evalkit.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
-    """Add this step's commands to the `evalkit` app."""
+    app.command("score")(score_command)
+
+
+def score_command(
+    run_dir: Path = typer.Argument(..., help="Run folder (with responses.jsonl, prompts.jsonl)."),
+    judge: str = typer.Option(
+        None, "--judge", help="Model of the config that grades as LLM judge (default: none)."
+    ),
+    config_path: Path = typer.Option(
+        Path("evalkit.yaml"), "-c", "--config", help="Project config (for --judge)."
+    ),
+    db: str = typer.Option(
+        None, "--db", help="Grade store URL (default $EVALKIT_DB, else RUN_DIR/grades.sqlite)."
+    ),
+    judge_limit: int = typer.Option(
+        None, "--judge-limit", min=1, help="Judge at most N items of each kind."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Run the automatic graders on a run and print violation and over-refusal rates.
+
+    Writes RUN_DIR/scores.jsonl (rewritten: scoring twice gives the same file). If the run has a
+    grade store, auto:refusal and judge grades are stored there too.
+
+    Example: evalkit score runs/demo --judge smollm2-360m --judge-limit 50
+    """
+    from evalkit.scoring.run import find_run_store, format_run_scores, run_scores_json, score_run
+
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir}: run folder not found")
+    store = find_run_store(run_dir, db)
+    try:
+        if judge:
+            result = _score_with_judge(run_dir, judge, config_path, store, judge_limit)
+        else:
+            result = score_run(run_dir, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    if as_json:
+        typer.echo(json.dumps(run_scores_json(result), indent=2, default=str))
+    else:
+        typer.echo(format_run_scores(result))
+
+
+def _score_with_judge(
+    run_dir: Path, judge: str, config_path: Path, store: object, judge_limit: int | None
+) -> object:
+    from evalkit.config import load_config
+    from evalkit.models import serving
+    from evalkit.scoring.run import score_run
+
+    config = load_config(config_path)
+    spec = config.model(judge)
+    rubrics_dir = str(config.resolve(config.rubrics))
+    with serving([spec]) as (ready,):
+        return score_run(
+            run_dir, judge=ready, store=store, judge_limit=judge_limit, rubrics_dir=rubrics_dir
+        )

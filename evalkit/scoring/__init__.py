@@ -18,7 +18,9 @@ class ScoringContext:
     run_dir: Path
     run_id: str
     prompts: dict[str, Prompt]  # prompt id -> prompt (only this suite's)
-    responses: list[Response]  # this suite's successful responses (last record per key)
+    # this suite's responses (last record per key), errored ones included: each scorer decides
+    # (IFEval fails them, the safety scorer skips them); `evalkit score` counts them as no answer
+    responses: list[Response]
     options: dict[str, object] = field(default_factory=dict)
 
 
