@@ -21,7 +21,11 @@ LS_VENV=${EVALKIT_LABELSTUDIO_VENV:-$CACHE/labelstudio-venv}
 LS_VERSION=${EVALKIT_LABELSTUDIO_VERSION:-1.23.2}
 if [ ! -f "$LS_VENV/.installed-$LS_VERSION" ]; then
   echo "evalkit tests: installing Label Studio $LS_VERSION into $LS_VENV (about 3 minutes, once)"
-  python3 -m venv "$LS_VENV"
-  "$LS_VENV/bin/pip" install -q --disable-pip-version-check "label-studio==$LS_VERSION"
-  touch "$LS_VENV/.installed-$LS_VERSION"
+  if python3 -m venv "$LS_VENV" &&
+    "$LS_VENV/bin/pip" install -q --disable-pip-version-check "label-studio==$LS_VERSION"; then
+    touch "$LS_VENV/.installed-$LS_VERSION"
+  else  # the rest of the suite still runs; tests/fixtures/labelstudio.py skips loudly
+    echo "evalkit tests: WARNING: could not install Label Studio; its tests will be SKIPPED" >&2
+    rm -rf "$LS_VENV/bin/label-studio"
+  fi
 fi

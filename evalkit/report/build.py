@@ -632,7 +632,8 @@ def _models(frames: RunFrames) -> list[dict[str, str]]:
         for column in columns:
             if column in frame.columns:
                 names += [str(m) for m in frame[column].dropna().unique()]
-    seen = list(dict.fromkeys(names))
+    # gold items pair a reference answer with a decoy: those are not models under evaluation
+    seen = [name for name in dict.fromkeys(names) if not name.startswith("gold:")]
     return [
         {
             "name": name,
