@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from evalkit import __version__
+from evalkit.asyncio_bridge import run_sync
 from evalkit.config import ProjectConfig
 from evalkit.errors import InputError, UserError
 from evalkit.jsonio import AppendWriter, iter_json_lines, read_records, write_records
@@ -182,7 +183,7 @@ def run_prompts(
             needed = [m for m in models if any(job.model.name == m.name for job in jobs)]
             with serving(needed, quiet=not progress) as ready:
                 by_name = {spec.name: spec for spec in ready}
-                asyncio.run(_ask_all(jobs, by_name, writer, summary, progress))
+                run_sync(_ask_all(jobs, by_name, writer, summary, progress))
     finally:
         writer.close()
         summary.elapsed_s = time.perf_counter() - clock

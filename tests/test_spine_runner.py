@@ -320,3 +320,16 @@ def test_structured_output_dialects():
     assert "response_format" not in body
     _, body = hosted.request_body(messages)
     assert "response_format" not in body
+
+
+def test_runner_works_inside_a_running_event_loop(server, tmp_path):
+    """As in a notebook: `run_prompts` called from code running inside an event loop."""
+    import asyncio
+
+    async def inside_a_loop():
+        return run_prompts(
+            None, prompts_for({"a": ""}), [spec_for(server)], tmp_path, progress=False
+        )
+
+    summary = asyncio.run(inside_a_loop())
+    assert summary.ok == 1

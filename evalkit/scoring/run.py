@@ -16,7 +16,6 @@ them, the safety scorer skips them) and counted per suite and model as "no answe
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import os
@@ -29,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.asyncio_bridge import run_sync
 from evalkit.errors import UserError
 from evalkit.jsonio import iter_json_lines, write_records
 from evalkit.records import Grade, Item, ModelSpec, Prompt, Response, Score
@@ -151,7 +151,7 @@ def score_run(
             items = _items_without_store(prompts, responses, run_id)
         items = _limit_per_kind(items, judge_limit)
         rubrics = Rubrics.load(rubrics_dir)
-        outcomes = asyncio.run(_judge(judge, items, rubrics, judge_client))
+        outcomes = run_sync(_judge(judge, items, rubrics, judge_client))
         result.judge = JudgeTally.of(judge.name, outcomes)
         result.scores.extend(outcome_scores(outcomes, judge.name))
         if store is not None:
