@@ -7,9 +7,10 @@ email changes the plan, the new value is the key fact and the old one is listed 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from evalkit.summarization import pools
-from evalkit.summarization.gen_common import assemble, pads_for
+from evalkit.summarization.gen_common import DocMaker, Slots, assemble, pads_for, phrases
 from evalkit.summarization.world import Doc, Draft, Person, World
 
 GREETINGS = [
@@ -95,6 +96,13 @@ class Mail:
         heading = "" if self.formal else w.pick(self.headings) + ":"
         return Doc("email", head, body, greeting, closing, extras_heading=heading)
 
+    def reply(
+        self, sender: Person, to: str, template: str, slots: Slots, **options: Any
+    ) -> DocMaker:
+        """An email whose body is one `World.say` sentence, written (slots drawn, then the
+        headers) when the thread reaches it; `options` are those of `doc`."""
+        return lambda: self.doc(sender, to, [self.w.say(template, **slots())], **options)
+
 
 def _to(people: list[Person]) -> str:
     return ", ".join(p.full for p in people)
@@ -107,180 +115,135 @@ def _listing(w: World, heading: str, items: list[str]) -> list[str]:
 
 def _generic_pads(w: World, company: str) -> list[Callable[[], str]]:
     """Work-email detail sentences with distractor names, dates and numbers."""
-
-    def ooo() -> str:
-        p, d = w.person(), w.day(2, 25)
-        return w.say(
+    return phrases(
+        w,
+        (
             "[I'm|I'll be] [out of office|offline|travelling to {c}] [on|from] {d}[, so {p} can "
             "cover anything urgent|; {p} is my backup| but will check email in the evening].",
-            c=w.city(),
-            d=d.full,
-            p=p.first,
-        )
-
-    def context() -> str:
-        p = w.person()
-        return w.say(
+            lambda: dict(p=w.person().first, d=w.day(2, 25).full, c=w.city()),
+        ),
+        (
             "[For context|FYI|As background], {p} [from|in] {dept} [has been handling|looks "
             "after|owns] the {t} [since|as of] {d}.",
-            p=p.full,
-            dept=w.pick(pools.DEPARTMENTS),
-            t=w.topic(),
-            d=w.day(-40, -5).md,
-        )
-
-    def numbers() -> str:
-        return w.say(
+            lambda: dict(
+                p=w.person().full, dept=w.pick(pools.DEPARTMENTS), t=w.topic(), d=w.day(-40, -5).md
+            ),
+        ),
+        (
             "[Last quarter|In {m}|On the {c} account] we [spent|billed|closed] {a}[ on the {t}| "
             "across {k} orders| with {k} clients], [so|which means] [this is|it's] [in line|not "
             "far off|a bit higher than last year].",
-            m=w.day(-90, -30).value.strftime("%B"),
-            c=w.company(),
-            a=w.money(2000, 90000, cents=False),
-            t=w.topic(),
-            k=w.number(3, 40),
-        )
-
-    def tools() -> str:
-        return w.say(
+            lambda: dict(
+                m=w.day(-90, -30).value.strftime("%B"),
+                c=w.company(),
+                a=w.money(2000, 90000, cents=False),
+                t=w.topic(),
+                k=w.number(3, 40),
+            ),
+        ),
+        (
             "[The shared folder|The tracker|The team drive] [now has|has] the {fk} [from|for] "
             "the {t}[ if you want background| that {p} uploaded on {d}|].",
-            fk=w.pick(pools.FILE_KINDS),
-            t=w.topic(),
-            p=w.person().first,
-            d=w.day(-20, -1).md,
-        )
-
-    def meeting() -> str:
-        return w.say(
+            lambda: dict(
+                fk=w.pick(pools.FILE_KINDS), t=w.topic(), p=w.person().first, d=w.day(-20, -1).md
+            ),
+        ),
+        (
             "[Separately|Unrelated], [the|our] {c} [call|review|sync] [moved|is moving] to "
             "{d} at {t}[, in case you were planning to join|; {p} will send notes|].",
-            c=w.company(),
-            d=w.day(2, 30).full,
-            t=w.time(),
-            p=w.person().first,
-        )
-
-    def office() -> str:
-        return w.say(
+            lambda: dict(c=w.company(), d=w.day(2, 30).full, t=w.time(), p=w.person().first),
+        ),
+        (
             "[Heads-up|Also], [the|our] {city} office [is closed|has no heating|is being "
             "repainted] [on|until] {d}, so [book a desk|plan to work] [at|from] {addr} "
             "[instead|that day].",
-            city=w.city(),
-            d=w.day(1, 20).full,
-            addr=w.address(),
-        )
-
-    def people() -> str:
-        a, b = w.person(), w.person()
-        return w.say(
+            lambda: dict(city=w.city(), d=w.day(1, 20).full, addr=w.address()),
+        ),
+        (
             "{a} [starts|joins] [on|the {dept} team on] {d} and [will sit with|will shadow|"
             "reports to] {b}[ for the first few weeks|, so please say hello|].",
-            a=a.full,
-            b=b.first,
-            dept=w.pick(pools.DEPARTMENTS),
-            d=w.day(3, 30).full,
-        )
-
-    def budget() -> str:
-        return w.say(
+            lambda: dict(
+                a=w.person().full,
+                b=w.person().first,
+                dept=w.pick(pools.DEPARTMENTS),
+                d=w.day(3, 30).full,
+            ),
+        ),
+        (
             "[Travel|Equipment|Software] requests over {a} [now need|still need] "
             "[approval from|a sign-off by] {p} [in {dept}|before {d}].",
-            a=w.money(300, 5000, cents=False),
-            p=w.person().full,
-            dept=w.pick(pools.DEPARTMENTS),
-            d=w.day(5, 40).md,
-        )
-
-    def client() -> str:
-        return w.say(
+            lambda: dict(
+                a=w.money(300, 5000, cents=False),
+                p=w.person().full,
+                dept=w.pick(pools.DEPARTMENTS),
+                d=w.day(5, 40).md,
+            ),
+        ),
+        (
             "[The|Our] [client|contact] at {c}, {p}, [mentioned|said] [on {d}|last week] that "
             "[their|the] {t} [is slipping|may slip|is on track] [to|for] {m}.",
-            c=w.company(),
-            p=w.person().full,
-            d=w.day(-14, -1).wd,
-            t=w.topic(),
-            m=w.day(20, 80).value.strftime("%B"),
-        )
-
-    def hiring() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.company(),
+                p=w.person().full,
+                d=w.day(-14, -1).wd,
+                t=w.topic(),
+                m=w.day(20, 80).value.strftime("%B"),
+            ),
+        ),
+        (
             "[We're still hiring|The {dept} team is hiring] [a {role}|two {role}s] - "
             "[send referrals to|forward CVs to] {p}[ before {d}|].",
-            dept=w.pick(pools.DEPARTMENTS),
-            p=w.person().full,
-            d=w.day(5, 40).md,
-            role=w.pick(["analyst", "designer", "engineer", "coordinator", "account manager"]),
-        )
-
-    def system() -> str:
-        return w.say(
+            lambda: dict(
+                dept=w.pick(pools.DEPARTMENTS),
+                p=w.person().full,
+                d=w.day(5, 40).md,
+                role=w.pick(["analyst", "designer", "engineer", "coordinator", "account manager"]),
+            ),
+        ),
+        (
             "[The|Our] [expense tool|VPN|CRM|timesheet system] [will be down|goes offline] on "
             "{d} from {t}[ for an upgrade|; {p} will post updates].",
-            d=w.day(1, 20).full,
-            t=w.time(17, 22),
-            p=w.person().first,
-        )
-
-    def kudos() -> str:
-        return w.say(
+            lambda: dict(d=w.day(1, 20).full, t=w.time(17, 22), p=w.person().first),
+        ),
+        (
             "[Kudos to|Big thanks to] {p} for [closing|sorting out] the {c} [renewal|dispute|"
             "audit] - [it saved us|that's] {a}[ this year|].",
-            p=w.person().full,
-            c=w.company(),
-            a=w.money(1500, 80000, cents=False),
-        )
-
-    def learning() -> str:
-        return w.say(
+            lambda: dict(p=w.person().full, c=w.company(), a=w.money(1500, 80000, cents=False)),
+        ),
+        (
             "[I'm taking|{p} runs] a [workshop|course] on {h} [in {c}|on {d}][, if anyone wants "
             "to join|]. ",
-            p=w.person().first,
-            h=w.pick(
-                ["negotiation", "data storytelling", "SQL", "public speaking", "Excel modeling"]
+            lambda: dict(
+                p=w.person().first,
+                h=w.pick(
+                    ["negotiation", "data storytelling", "SQL", "public speaking", "Excel modeling"]
+                ),
+                c=w.city(),
+                d=w.day(3, 30).md,
             ),
-            c=w.city(),
-            d=w.day(3, 30).md,
-        )
-
-    def vendor() -> str:
-        return w.say(
+        ),
+        (
             "{c} [sent|quoted] {a} for the {t}[, which is {k}% above last year| - {p} thinks "
             "we can negotiate].",
-            c=w.company(),
-            a=w.money(800, 40000, cents=False),
-            t=w.topic(),
-            k=w.number(3, 25),
-            p=w.person().first,
-        )
-
-    def metrics() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.company(),
+                a=w.money(800, 40000, cents=False),
+                t=w.topic(),
+                k=w.number(3, 25),
+                p=w.person().first,
+            ),
+        ),
+        (
             "[Numbers so far|Latest figures]: {k} [sign-ups|orders|tickets] in {m}, [up|down] "
             "{x}% [on|from] {m2}.",
-            k=f"{w.number(120, 9800):,}",
-            m=w.day(-35, -5).value.strftime("%B"),
-            x=w.number(2, 30),
-            m2=w.day(-70, -36).value.strftime("%B"),
-        )
-
-    return [
-        ooo,
-        context,
-        numbers,
-        tools,
-        meeting,
-        office,
-        people,
-        budget,
-        client,
-        hiring,
-        system,
-        kudos,
-        learning,
-        vendor,
-        metrics,
-    ]
+            lambda: dict(
+                k=f"{w.number(120, 9800):,}",
+                m=w.day(-35, -5).value.strftime("%B"),
+                x=w.number(2, 30),
+                m2=w.day(-70, -36).value.strftime("%B"),
+            ),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -392,79 +355,58 @@ def work_request(w: World, n: int, size: str) -> Draft:
 
     everyone = _to([owner, helper])
 
-    def question() -> Doc:
-        body = [
-            w.say(
-                "[Quick question|One question] - [should the {f} include|do you want the {f} to "
-                "cover] the {c} numbers[ too| as well|], or only the {a}?",
-                f=file,
-                c=w.city(),
-                a=aspects[2],
-            )
-        ]
-        return mail.doc(owner, _to([boss]), body, greet=boss.first)
+    question = mail.reply(
+        owner,
+        _to([boss]),
+        "[Quick question|One question] - [should the {f} include|do you want the {f} to "
+        "cover] the {c} numbers[ too| as well|], or only the {a}?",
+        lambda: dict(f=file, c=w.city(), a=aspects[2]),
+        greet=boss.first,
+    )
 
-    def answer() -> Doc:
-        body = [
-            w.say(
-                "[Only|Just] the {a}[, please|]. {x} [is covering|handles] the {c} side[ this "
-                "quarter| separately|].",
-                a=aspects[2],
-                x=extra.full,
-                c=w.city(),
-            )
-        ]
-        return mail.doc(boss, everyone, body, greet=owner.first)
+    answer = mail.reply(
+        boss,
+        everyone,
+        "[Only|Just] the {a}[, please|]. {x} [is covering|handles] the {c} side[ this "
+        "quarter| separately|].",
+        lambda: dict(a=aspects[2], x=extra.full, c=w.city()),
+        greet=owner.first,
+    )
 
-    def helper_note() -> Doc:
-        body = [
-            w.say(
-                "[Adding one thing|One addition|Jumping in]: please use the {m} figures, not "
-                "the ones from {d}[ - they were revised| because {c} restated them|].",
-                m=w.day(-60, -20).value.strftime("%B"),
-                d=w.day(-90, -61).md,
-                c=w.company(),
-            )
-        ]
-        return mail.doc(helper, everyone, body, greet=owner.first)
+    helper_note = mail.reply(
+        helper,
+        everyone,
+        "[Adding one thing|One addition|Jumping in]: please use the {m} figures, not "
+        "the ones from {d}[ - they were revised| because {c} restated them|].",
+        lambda: dict(m=w.day(-60, -20).value.strftime("%B"), d=w.day(-90, -61).md, c=w.company()),
+        greet=owner.first,
+    )
 
-    def template_note() -> Doc:
-        body = [
-            w.say(
-                "[There's a template|I found last year's version|You can reuse the one {x} made] "
-                "in the {dept} folder[ - the {t} one| from {d}|].",
-                x=extra.first,
-                dept=dept,
-                t=w.topic(),
-                d=w.day(-300, -100).md,
-            )
-        ]
-        return mail.doc(helper, _to([owner]), body, greet=owner.first)
+    template_note = mail.reply(
+        helper,
+        _to([owner]),
+        "[There's a template|I found last year's version|You can reuse the one {x} made] "
+        "in the {dept} folder[ - the {t} one| from {d}|].",
+        lambda: dict(x=extra.first, dept=dept, t=w.topic(), d=w.day(-300, -100).md),
+        greet=owner.first,
+    )
 
-    def status() -> Doc:
-        body = [
-            w.say(
-                "[Quick status|Update from my side]: [the {a} part is done|I have a first draft "
-                "of the {a} section]; [waiting on|still need] [numbers|input] from {x}.",
-                a=aspects[0],
-                x=extra.first,
-            )
-        ]
-        return mail.doc(owner, everyone, body, greet=boss.first)
+    status = mail.reply(
+        owner,
+        everyone,
+        "[Quick status|Update from my side]: [the {a} part is done|I have a first draft "
+        "of the {a} section]; [waiting on|still need] [numbers|input] from {x}.",
+        lambda: dict(a=aspects[0], x=extra.first),
+        greet=boss.first,
+    )
 
-    def nudge() -> Doc:
-        body = [
-            w.say(
-                "[{x}, can you|{x} - could you] send {o} the {a} [by {d}|today|tomorrow "
-                "morning]?[ It's blocking the {f}.|]",
-                x=extra.first,
-                o=owner.first,
-                a=aspects[1],
-                d=w.day(1, 2).wd,
-                f=file,
-            )
-        ]
-        return mail.doc(boss, _to([extra, owner]), body)
+    nudge = mail.reply(
+        boss,
+        _to([extra, owner]),
+        "[{x}, can you|{x} - could you] send {o} the {a} [by {d}|today|tomorrow "
+        "morning]?[ It's blocking the {f}.|]",
+        lambda: dict(x=extra.first, o=owner.first, a=aspects[1], d=w.day(1, 2).wd, f=file),
+    )
 
     def change() -> Doc:
         return mail.doc(boss, everyone, [change_sentence()], greet=owner.first)
@@ -603,91 +545,72 @@ def scheduling(w: World, n: int, size: str) -> Draft:
 
     everyone = _to([guest, o1, o2, o3])
 
-    def yes() -> Doc:
-        body = [
-            w.say(
-                "[Works for me|That works|I can do that|Count me in]. [Should I|I'll] [bring|"
-                "invite] {p} from {dept}[ too|]?",
-                p=o3.first,
-                dept=w.pick(pools.DEPARTMENTS),
-            )
-        ]
-        return mail.doc(guest, _to([org]), body, greet=org.first)
+    yes = mail.reply(
+        guest,
+        _to([org]),
+        "[Works for me|That works|I can do that|Count me in]. [Should I|I'll] [bring|"
+        "invite] {p} from {dept}[ too|]?",
+        lambda: dict(p=o3.first, dept=w.pick(pools.DEPARTMENTS)),
+        greet=org.first,
+    )
 
-    def hard_stop() -> Doc:
-        body = [
-            w.say(
-                "I'm in, but I [have a hard stop|need to leave] at {t}[ for a call with {c}| to "
-                "pick up my kid| for a flight to {city}].",
-                t=w.time(12, 18),
-                c=w.company(),
-                city=w.city(),
-            )
-        ]
-        return mail.doc(o1, everyone, body)
+    hard_stop = mail.reply(
+        o1,
+        everyone,
+        "I'm in, but I [have a hard stop|need to leave] at {t}[ for a call with {c}| to "
+        "pick up my kid| for a flight to {city}].",
+        lambda: dict(t=w.time(12, 18), c=w.company(), city=w.city()),
+    )
 
-    def agenda() -> Doc:
-        body = [
-            w.say(
-                "[Can we|Could we] add [ten minutes on|a quick item on] the {t}[ to the agenda| "
-                "at the end|]? {p} [asked about it|has questions] [on {d}|this morning].",
-                t=w.topic(),
-                p=w.person().first,
-                d=w.day(-5, -1).wd,
-            )
-        ]
-        return mail.doc(o2, everyone, body, greet=org.first)
+    agenda = mail.reply(
+        o2,
+        everyone,
+        "[Can we|Could we] add [ten minutes on|a quick item on] the {t}[ to the agenda| "
+        "at the end|]? {p} [asked about it|has questions] [on {d}|this morning].",
+        lambda: dict(t=w.topic(), p=w.person().first, d=w.day(-5, -1).wd),
+        greet=org.first,
+    )
 
-    def resend() -> Doc:
-        body = [
-            w.say(
-                "[Could|Can] [someone|you] [forward|resend] the {f}? [The link from {d} has "
-                "expired|I can't find it in my inbox|{p} only sent it to the {dept} list].",
-                f=w.pick(pools.FILE_KINDS),
-                d=w.day(-9, -2).md,
-                p=o2.first,
-                dept=w.pick(pools.DEPARTMENTS),
-            )
-        ]
-        return mail.doc(o3, everyone, body)
+    resend = mail.reply(
+        o3,
+        everyone,
+        "[Could|Can] [someone|you] [forward|resend] the {f}? [The link from {d} has "
+        "expired|I can't find it in my inbox|{p} only sent it to the {dept} list].",
+        lambda: dict(
+            f=w.pick(pools.FILE_KINDS),
+            d=w.day(-9, -2).md,
+            p=o2.first,
+            dept=w.pick(pools.DEPARTMENTS),
+        ),
+    )
 
-    def remote() -> Doc:
-        body = [
-            w.say(
-                "[Will there be|Is there] a [video link|dial-in] for [people in|anyone joining "
-                "from] {c}? [{p} and I|Two of us] [are remote that week|will be there].",
-                c=w.city(),
-                p=w.person().first,
-            )
-        ]
-        return mail.doc(o3, _to([org]), body, greet=org.first)
+    remote = mail.reply(
+        o3,
+        _to([org]),
+        "[Will there be|Is there] a [video link|dial-in] for [people in|anyone joining "
+        "from] {c}? [{p} and I|Two of us] [are remote that week|will be there].",
+        lambda: dict(c=w.city(), p=w.person().first),
+        greet=org.first,
+    )
 
-    def added() -> Doc:
-        body = [
-            w.say(
-                "[Sure|Good idea|Done] - [added it|I've added it] [after the budget item|at the "
-                "end|as item {k}], and the [video link|dial-in] is in the invite for {p}.",
-                k=w.number(2, 5),
-                p=o3.first,
-            )
-        ]
-        return mail.doc(org, everyone, body)
+    added = mail.reply(
+        org,
+        everyone,
+        "[Sure|Good idea|Done] - [added it|I've added it] [after the budget item|at the "
+        "end|as item {k}], and the [video link|dial-in] is in the invite for {p}.",
+        lambda: dict(k=w.number(2, 5), p=o3.first),
+    )
 
     def change() -> Doc:
         return mail.doc(w.pick([o1, org, guest]), everyone, [move_sentence()])
 
-    def confirm() -> Doc:
-        body = [
-            w.say(
-                "[Done|Confirmed|Updated] - [the invite now says|we're on for|it's now] {d} at "
-                "{t} in {p}. [Thanks for flexing, {a}|See you then|I'll send notes after]!",
-                d=final[0].full,
-                t=final[1],
-                p=final[2],
-                a=o1.first,
-            )
-        ]
-        return mail.doc(org, everyone, body)
+    confirm = mail.reply(
+        org,
+        everyone,
+        "[Done|Confirmed|Updated] - [the invite now says|we're on for|it's now] {d} at "
+        "{t} in {p}. [Thanks for flexing, {a}|See you then|I'll send notes after]!",
+        lambda: dict(d=final[0].full, t=final[1], p=final[2], a=o1.first),
+    )
 
     fillers = [yes, hard_stop, agenda, resend, remote, added]
     tail = [change, confirm] if changed else [confirm]
@@ -697,52 +620,35 @@ def scheduling(w: World, n: int, size: str) -> Draft:
 
 
 def _pads(w: World, company: str, kind: str, topic: str) -> list:
-    def parking() -> str:
-        return w.say(
+    scene = phrases(
+        w,
+        (
             "[Parking|Visitor parking] is [free|available] [on level {k}|behind the {s} entrance]"
             "[ if you're driving in| for guests|], and the code is {c}.",
-            k=w.number(1, 5),
-            s=w.pick(pools.STREETS),
-            c=w.code(4),
-        )
-
-    def food() -> str:
-        return w.say(
+            lambda: dict(k=w.number(1, 5), s=w.pick(pools.STREETS), c=w.code(4)),
+        ),
+        (
             "{p} will [order|bring] [coffee|lunch|pastries|sandwiches] from {v}[ for the group|, "
             "about {a} on the team card|].",
-            p=w.person().first,
-            v=w.venue(),
-            a=w.money(40, 220, cents=False),
-        )
-
-    def history() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, v=w.venue(), a=w.money(40, 220, cents=False)),
+        ),
+        (
             "[Last time|At the {d} session] we [ran over|ran out of time] on the {t}, so "
             "[I've|I have] [kept|capped] the agenda [to {k} items|tight].",
-            d=w.day(-40, -7).md,
-            t=w.topic(),
-            k=w.number(3, 5),
-        )
-
-    def flight() -> str:
-        return w.say(
+            lambda: dict(d=w.day(-40, -7).md, t=w.topic(), k=w.number(3, 5)),
+        ),
+        (
             "{p}'s [flight|train] from {c} [lands|gets in] at {t}, so [we shouldn't start "
             "earlier|{p} may be ten minutes late].",
-            p=w.person().first,
-            c=w.city(),
-            t=w.time(7, 12),
-        )
-
-    def overflow() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, c=w.city(), t=w.time(7, 12)),
+        ),
+        (
             "If we need more [time|space], {r} is [free|open] [all afternoon|until {t}] on floor "
             "{k}.",
-            r=w.room(),
-            t=w.time(13, 18),
-            k=w.number(2, 9),
-        )
-
-    return pads_for(w, [parking, food, history, flight, overflow, *_generic_pads(w, company)])
+            lambda: dict(r=w.room(), t=w.time(13, 18), k=w.number(2, 9)),
+        ),
+    )
+    return pads_for(w, scene + _generic_pads(w, company))
 
 
 # --------------------------------------------------------------------------------------
@@ -927,161 +833,133 @@ def newsletter(w: World, n: int, size: str) -> Draft:
 
 
 def _newsletter_pads(w: World, org: str) -> list:
-    def volunteers() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "We still need {k} volunteers for [the front desk|setup|cleanup] on {d}; [reply to "
             "this email|sign up on the board] if you can help.",
-            k=w.number(2, 9),
-            d=w.day(3, 30).full,
-        )
-
-    def dues() -> str:
-        return w.say(
+            lambda: dict(k=w.number(2, 9), d=w.day(3, 30).full),
+        ),
+        (
             "[Annual|Membership] dues of {a} are [due|payable] by {d}[, and {p} can take cash at "
             "the desk|; bank details are on the website].",
-            a=w.money(15, 90, cents=False),
-            d=w.day(10, 60).md,
-            p=w.person().first,
-        )
-
-    def spotlight() -> str:
-        p = w.person()
-        return w.say(
+            lambda: dict(a=w.money(15, 90, cents=False), d=w.day(10, 60).md, p=w.person().first),
+        ),
+        (
             "[Member spotlight|This month's spotlight]: {p} [has been with us since|joined in] "
             "{y} and [runs the|now leads the] {h} [group|circle] on {wd}s.",
-            p=p.full,
-            y=w.number(2009, 2024),
-            h=w.pick(pools.HOBBIES),
-            wd=w.day(1, 7).wd,
-        )
-
-    def results() -> str:
-        return w.say(
+            lambda: dict(
+                p=w.person().full,
+                y=w.number(2009, 2024),
+                h=w.pick(pools.HOBBIES),
+                wd=w.day(1, 7).wd,
+            ),
+        ),
+        (
             "[Last month's|Our {m}] [raffle|bake sale|fundraiser] raised {a}, [which will go "
             "toward|enough for] [new {thing}|the {thing} repairs].",
-            m=w.day(-50, -25).value.strftime("%B"),
-            a=w.money(200, 9000, cents=False),
-            thing=w.pick(["benches", "tools", "lights", "bikes", "chairs", "shelves", "planters"]),
-        )
-
-    def partner() -> str:
-        return w.say(
+            lambda: dict(
+                m=w.day(-50, -25).value.strftime("%B"),
+                a=w.money(200, 9000, cents=False),
+                thing=w.pick(
+                    ["benches", "tools", "lights", "bikes", "chairs", "shelves", "planters"]
+                ),
+            ),
+        ),
+        (
             "[Our friends at {v} are offering|{v} offers] {x}% off [for members|with your "
             "card] [through {m}|on {wd}s].",
-            v=w.venue(),
-            x=w.number(5, 25),
-            m=w.day(20, 60).value.strftime("%B"),
-            wd=w.day(1, 7).wd,
-        )
-
-    def lost() -> str:
-        return w.say(
+            lambda: dict(
+                v=w.venue(),
+                x=w.number(5, 25),
+                m=w.day(20, 60).value.strftime("%B"),
+                wd=w.day(1, 7).wd,
+            ),
+        ),
+        (
             "[Lost and found|Found after the last event]: a {c} {thing} and [a set of keys|a "
             "water bottle]; ask {p} at {a}.",
-            c=w.pick(pools.COLORS),
-            thing=w.pick(["umbrella", "scarf", "jacket", "backpack"]),
-            p=w.person().first,
-            a=w.address(),
-        )
-
-    def hours() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.pick(pools.COLORS),
+                thing=w.pick(["umbrella", "scarf", "jacket", "backpack"]),
+                p=w.person().first,
+                a=w.address(),
+            ),
+        ),
+        (
             "[Opening hours|Our hours] [change|are shorter] from {d}: [{t1} to {t2} on weekdays|"
             "closed on {wd}s].",
-            d=w.day(5, 40).md,
-            t1=w.time(7, 10),
-            t2=w.time(16, 20),
-            wd=w.day(1, 7).wd,
-        )
-
-    def board() -> str:
-        return w.say(
+            lambda: dict(d=w.day(5, 40).md, t1=w.time(7, 10), t2=w.time(16, 20), wd=w.day(1, 7).wd),
+        ),
+        (
             "[The board|Our committee] [elected|welcomed] {p} as [treasurer|secretary|chair] "
             "[at the {d} meeting|last month], [taking over from|after] {q}.",
-            p=w.person().full,
-            d=w.day(-40, -10).md,
-            q=w.person().full,
-        )
-
-    def course() -> str:
-        return w.say(
+            lambda: dict(p=w.person().full, d=w.day(-40, -10).md, q=w.person().full),
+        ),
+        (
             "[New this season|Starting soon]: a course of {k} weeks of {h} [on {wd}s|every {wd}] "
             "[with {p}|taught by {p}], {a} for members.",
-            k=w.number(4, 10),
-            h=w.pick(pools.HOBBIES),
-            wd=w.day(1, 7).wd,
-            p=w.person().full,
-            a=w.money(20, 120, cents=False),
-        )
-
-    def survey() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.number(4, 10),
+                h=w.pick(pools.HOBBIES),
+                wd=w.day(1, 7).wd,
+                p=w.person().full,
+                a=w.money(20, 120, cents=False),
+            ),
+        ),
+        (
             "[Thank you to the|Thanks to all] {k} members who answered [our survey|the {m} "
             "survey]; [the top request was|most of you asked for] {x}.",
-            k=w.number(30, 400),
-            m=w.day(-60, -20).value.strftime("%B"),
-            x=w.pick(
-                [
-                    "longer opening hours",
-                    "more weekend events",
-                    "a kids' program",
-                    "better lighting",
-                    "a second location",
-                ]
+            lambda: dict(
+                k=w.number(30, 400),
+                m=w.day(-60, -20).value.strftime("%B"),
+                x=w.pick(
+                    [
+                        "longer opening hours",
+                        "more weekend events",
+                        "a kids' program",
+                        "better lighting",
+                        "a second location",
+                    ]
+                ),
             ),
-        )
-
-    def repair() -> str:
-        return w.say(
+        ),
+        (
             "[The {thing} is|Our {thing} is] [closed for repairs|being renovated] [until|from] "
             "{d}; [{p} is coordinating|questions to {p}].",
-            thing=w.pick(["kitchen", "main hall", "bike shed", "workshop", "reading room"]),
-            d=w.day(5, 45).full,
-            p=w.person().first,
-        )
-
-    def welcome() -> str:
-        return w.say(
+            lambda: dict(
+                thing=w.pick(["kitchen", "main hall", "bike shed", "workshop", "reading room"]),
+                d=w.day(5, 45).full,
+                p=w.person().first,
+            ),
+        ),
+        (
             "[A warm welcome to|Please welcome] our {k} new members [this month|since {m}], "
             "including {p} and {q}.",
-            k=w.number(3, 40),
-            m=w.day(-45, -20).value.strftime("%B"),
-            p=w.person().full,
-            q=w.person().full,
-        )
-
-    def donation() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.number(3, 40),
+                m=w.day(-45, -20).value.strftime("%B"),
+                p=w.person().full,
+                q=w.person().full,
+            ),
+        ),
+        (
             "{c} [donated|has pledged] {a} [toward|for] [the {x}|our {x}][, thank you!|.]",
-            c=w.company(),
-            a=w.money(250, 12000, cents=False),
-            x=w.pick(["new roof", "scholarship fund", "youth program", "equipment fund"]),
-        )
-
-    def contact() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.company(),
+                a=w.money(250, 12000, cents=False),
+                x=w.pick(["new roof", "scholarship fund", "youth program", "equipment fund"]),
+            ),
+        ),
+        (
             "[Questions|Ideas for the next issue]? Write to {p} at {e}[ or call {ph}|].",
-            p=w.person().first,
-            e=f"hello@{org.split()[0].lower()}.org",
-            ph=f"{w.code(3)}-{w.code(3)}-{w.code(4)}",
-        )
-
-    return [
-        volunteers,
-        dues,
-        spotlight,
-        results,
-        partner,
-        lost,
-        hours,
-        board,
-        course,
-        survey,
-        repair,
-        welcome,
-        donation,
-        contact,
-    ]
+            lambda: dict(
+                p=w.person().first,
+                e=f"hello@{org.split()[0].lower()}.org",
+                ph=f"{w.code(3)}-{w.code(3)}-{w.code(4)}",
+            ),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1180,16 +1058,14 @@ def order_receipt(w: World, n: int, size: str) -> Draft:
         ]
         return mail.doc(buyer, f"help@{domain}", body, sign=True, sender_domain="mailbox.net")
 
-    def reply() -> Doc:
-        body = [
-            w.say(
-                "[Of course|Done], {b} - [I've added a note|the courier will see a note] to "
-                "[leave it|deliver it] [as you asked|there]. [Ticket|Reference] {r}.",
-                b=buyer.first,
-                r=w.code(6, prefix="T-"),
-            )
-        ]
-        return mail.doc(agent, buyer.full, body, sign=True)
+    reply = mail.reply(
+        agent,
+        buyer.full,
+        "[Of course|Done], {b} - [I've added a note|the courier will see a note] to "
+        "[leave it|deliver it] [as you asked|there]. [Ticket|Reference] {r}.",
+        lambda: dict(b=buyer.first, r=w.code(6, prefix="T-")),
+        sign=True,
+    )
 
     def review() -> Doc:
         fresh(f"How was your {store} order?")
@@ -1258,108 +1134,71 @@ def order_receipt(w: World, n: int, size: str) -> Draft:
 
 
 def _order_pads(w: World, store: str, order_no: str, buyer: Person, address: str) -> list:
-    def payment() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Paid with|Payment method]: [Visa|Mastercard|debit card] ending in {k}[, charged "
             "on {d}|].",
-            k=w.code(4),
-            d=w.today.md,
-        )
-
-    def returns() -> str:
-        return w.say(
+            lambda: dict(k=w.code(4), d=w.today.md),
+        ),
+        (
             "[Returns are free|You can return items] within {k} days[ at any {s} store| using "
             "the label in the box|]; [questions|any questions]? Call {ph}.",
-            k=w.pick([14, 30, 45, 60, 90]),
-            s=store,
-            ph=f"1-800-{w.code(3)}-{w.code(4)}",
-        )
-
-    def points() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.pick([14, 30, 45, 60, 90]), s=store, ph=f"1-800-{w.code(3)}-{w.code(4)}"
+            ),
+        ),
+        (
             "[You earned|This order earned you] {k} [reward points|points], [bringing your "
             "balance to|for a total of] {t}.",
-            k=w.number(20, 400),
-            t=w.number(400, 9000),
-        )
-
-    def billing() -> str:
-        return w.say(
+            lambda: dict(k=w.number(20, 400), t=w.number(400, 9000)),
+        ),
+        (
             "[Billing address|Billed to]: {b}, {a}[ - {c}|].",
-            b=buyer.full,
-            a=w.address(),
-            c=w.city(),
-        )
-
-    def shipping() -> str:
-        return w.say(
-            "[Shipping|Standard shipping] {s}; [you saved|you'd have saved] {x} [with|by "
-            "choosing] [Express|pickup in store].",
-            s=w.pick(["was free", f"cost {w.money(4, 19)}"]),
-            x=w.money(3, 15),
-        )
-
-    def recommend() -> str:
-        return w.say(
+            lambda: dict(b=buyer.full, a=w.address(), c=w.city()),
+        ),
+        (
             "[Customers who bought this also liked|You might also like] the {a} and the {b}"
             "[ - now {x}% off|].",
-            a=w.product(),
-            b=w.product(),
-            x=w.number(10, 30),
-        )
-
-    def gift() -> str:
-        return w.say(
+            lambda: dict(a=w.product(), b=w.product(), x=w.number(10, 30)),
+        ),
+        (
             '[Gift message|Note to recipient]: "[Happy birthday|Congrats on the new place|'
             'Enjoy], {p}! [Love|From], {q}."',
-            p=w.person().first,
-            q=buyer.first,
-        )
-
-    def care() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, q=buyer.first),
+        ),
+        (
             "[Care instructions|How to care for it]: [wash at {k} degrees|hand wash only|wipe "
             "with a damp cloth], and [avoid direct sun|do not tumble dry|keep it dry].",
-            k=w.pick([30, 40, 60]),
-        )
-
-    def pickup() -> str:
-        return w.say(
+            lambda: dict(k=w.pick([30, 40, 60])),
+        ),
+        (
             "[Prefer to collect|Changed your mind]? [Our {c} store at {a}|The {c} pickup point "
             "at {a}] holds orders for {k} days.",
-            c=w.city(),
-            a=w.address(),
-            k=w.number(5, 14),
-        )
-
-    def sale() -> str:
-        return w.say(
+            lambda: dict(c=w.city(), a=w.address(), k=w.number(5, 14)),
+        ),
+        (
             "[Our {m} sale|The members' sale] starts {d}: [up to|an extra] {x}% off {cat}.",
-            m=w.day(10, 60).value.strftime("%B"),
-            d=w.day(10, 60).md,
-            x=w.number(10, 50),
-            cat=w.pick(["home goods", "outdoor gear", "kitchenware", "footwear", "electronics"]),
-        )
-
-    def eco() -> str:
-        return w.say(
+            lambda: dict(
+                m=w.day(10, 60).value.strftime("%B"),
+                d=w.day(10, 60).md,
+                x=w.number(10, 50),
+                cat=w.pick(
+                    ["home goods", "outdoor gear", "kitchenware", "footwear", "electronics"]
+                ),
+            ),
+        ),
+        (
             "[We ship in|Your order comes in] [recycled|plastic-free] packaging; [drop it off|"
             "return the box] at {a} [for {x}% off next time|to earn {k} points].",
-            a=w.address(),
-            x=w.number(5, 15),
-            k=w.number(20, 200),
-        )
-
-    def account() -> str:
-        return w.say(
+            lambda: dict(a=w.address(), x=w.number(5, 15), k=w.number(20, 200)),
+        ),
+        (
             "[Track your order|See order {o}] [in your account|at {s}.example/orders], signed "
             "in as {e}.",
-            o=order_no,
-            s=store.split()[0].lower(),
-            e=buyer.email("mailbox.net"),
-        )
-
-    return [payment, returns, points, billing, recommend, gift, care, pickup, sale, eco, account]
+            lambda: dict(o=order_no, s=store.split()[0].lower(), e=buyer.email("mailbox.net")),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1457,80 +1296,59 @@ def personal(w: World, n: int, size: str) -> Draft:
 
     both = _to([friend, third])
 
-    def congrats() -> Doc:
-        body = [
-            w.say(
-                "[Congratulations|Wow, congrats] on {j}! {c} [is a great city|will be amazing]"
-                "[ - I visited in {y}|]. [I'll be there|Wouldn't miss it] [and can bring|- "
-                "happy to make] the {b}.",
-                j=job,
-                c=news_city,
-                y=w.number(2012, 2024),
-                b=bring,
-            )
-        ]
-        return mail.doc(friend, _to([me]), body, greet=me.first)
+    congrats = mail.reply(
+        friend,
+        _to([me]),
+        "[Congratulations|Wow, congrats] on {j}! {c} [is a great city|will be amazing]"
+        "[ - I visited in {y}|]. [I'll be there|Wouldn't miss it] [and can bring|- "
+        "happy to make] the {b}.",
+        lambda: dict(j=job, c=news_city, y=w.number(2012, 2024), b=bring),
+        greet=me.first,
+    )
 
-    def plus_one() -> Doc:
-        body = [
-            w.say(
-                "[Is it okay if|Can] I bring {p}? [We've been seeing each other since|She's "
-                "visiting from] {x}.",
-                p=w.person().first,
-                x=w.pick([w.day(-200, -60).value.strftime("%B"), w.city()]),
-            )
-        ]
-        return mail.doc(friend, _to([me]), body)
+    plus_one = mail.reply(
+        friend,
+        _to([me]),
+        "[Is it okay if|Can] I bring {p}? [We've been seeing each other since|She's "
+        "visiting from] {x}.",
+        lambda: dict(
+            p=w.person().first, x=w.pick([w.day(-200, -60).value.strftime("%B"), w.city()])
+        ),
+    )
 
-    def gift() -> Doc:
-        body = [
-            w.say(
-                "[Should we|Want to] [chip in for|go in on] a gift for {h}? [I was thinking|"
-                "Maybe] a {g}, about {a} each.",
-                h=honoree,
-                g=w.product(),
-                a=w.money(15, 60, cents=False),
-            )
-        ]
-        return mail.doc(third, both, body)
+    gift = mail.reply(
+        third,
+        both,
+        "[Should we|Want to] [chip in for|go in on] a gift for {h}? [I was thinking|"
+        "Maybe] a {g}, about {a} each.",
+        lambda: dict(h=honoree, g=w.product(), a=w.money(15, 60, cents=False)),
+    )
 
-    def directions() -> Doc:
-        body = [
-            w.say(
-                "[Parking is tricky|There's no parking] near {p}; [take the|the] {k} bus [stops "
-                "right outside|drops you two blocks away].",
-                p=place1,
-                k=w.number(3, 99),
-            )
-        ]
-        return mail.doc(third, both, body)
+    directions = mail.reply(
+        third,
+        both,
+        "[Parking is tricky|There's no parking] near {p}; [take the|the] {k} bus [stops "
+        "right outside|drops you two blocks away].",
+        lambda: dict(p=place1, k=w.number(3, 99)),
+    )
 
-    def kids() -> Doc:
-        body = [
-            w.say(
-                "[Are kids welcome|Can we bring the kids]? [{a} is {k} now|Ours are {k} and {k2}] "
-                "and [very excited|would love it].",
-                a=w.person().first,
-                k=w.number(3, 12),
-                k2=w.number(2, 9),
-            )
-        ]
-        return mail.doc(friend, _to([me]), body)
+    kids = mail.reply(
+        friend,
+        _to([me]),
+        "[Are kids welcome|Can we bring the kids]? [{a} is {k} now|Ours are {k} and {k2}] "
+        "and [very excited|would love it].",
+        lambda: dict(a=w.person().first, k=w.number(3, 12), k2=w.number(2, 9)),
+    )
 
     def change() -> Doc:
         return mail.doc(me, both, [move_sentence()], greet="both")
 
-    def confirm() -> Doc:
-        body = [
-            w.say(
-                "[Perfect|Great|Works for us] - [see you|we'll be there] on {d} at {t}"
-                "[ with the {b}|]!",
-                d=final[0].wd,
-                t=final[1],
-                b=bring,
-            )
-        ]
-        return mail.doc(friend, both, body)
+    confirm = mail.reply(
+        friend,
+        both,
+        "[Perfect|Great|Works for us] - [see you|we'll be there] on {d} at {t}[ with the {b}|]!",
+        lambda: dict(d=final[0].wd, t=final[1], b=bring),
+    )
 
     fillers = [congrats, plus_one, gift, directions, kids]
     tail = [change, confirm] if changed else [confirm]
@@ -1539,147 +1357,108 @@ def personal(w: World, n: int, size: str) -> Draft:
 
 
 def _personal_pads(w: World, me: Person, friend: Person) -> list:
-    def family() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[{k} says hi|{k} keeps asking about you] - [she|he] [started|just finished] "
             "[{h} lessons|a {h} course] [in {m}|this spring].",
-            k=w.person().first,
-            h=w.pick(pools.HOBBIES),
-            m=w.day(-90, -10).value.strftime("%B"),
-        )
-
-    def trip() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.person().first, h=w.pick(pools.HOBBIES), m=w.day(-90, -10).value.strftime("%B")
+            ),
+        ),
+        (
             "We [finally went|got back from a trip] to {c} [in {m}|last month] and [ate far too "
             "much|it rained every single day|I want to move there].",
-            c=w.city(),
-            m=w.day(-100, -20).value.strftime("%B"),
-        )
-
-    def pet() -> str:
-        return w.say(
+            lambda: dict(c=w.city(), m=w.day(-100, -20).value.strftime("%B")),
+        ),
+        (
             "[Also|Oh, and] we adopted a {k} called {n}[ from the {c} shelter|]; [she|he] is "
             "{x} months old and [chews everything|already rules the house].",
-            k=w.pick(pools.PETS),
-            n=w.pick(pools.PET_NAMES),
-            c=w.city(),
-            x=w.number(2, 11),
-        )
-
-    def recommend() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.pick(pools.PETS), n=w.pick(pools.PET_NAMES), c=w.city(), x=w.number(2, 11)
+            ),
+        ),
+        (
             "If you're ever in {c}, [try|go to] {v} - [the {d} is|their {d} is] [unreal|worth "
             "the trip].",
-            c=w.city(),
-            v=w.venue(),
-            d=w.pick(pools.DISHES),
-        )
-
-    def money() -> str:
-        return w.say(
+            lambda: dict(c=w.city(), v=w.venue(), d=w.pick(pools.DISHES)),
+        ),
+        (
             "[I still owe you|Don't let me forget I owe you] {a} for the [concert tickets|cabin|"
             "taxi] from {m}!",
-            a=w.money(20, 180, cents=False),
-            m=w.day(-200, -30).value.strftime("%B"),
-        )
-
-    def health() -> str:
-        return w.say(
+            lambda: dict(a=w.money(20, 180, cents=False), m=w.day(-200, -30).value.strftime("%B")),
+        ),
+        (
             "[Mum is doing much better after her knee operation|Dad is back home after his "
             "hospital stay|Grandma is doing much better after the surgery] on {d}, [thanks for "
             "asking|so that's a relief].",
-            d=w.day(-30, -5).md,
-        )
-
-    def hobby() -> str:
-        return w.say(
+            lambda: dict(d=w.day(-30, -5).md),
+        ),
+        (
             "[I've taken up|I'm obsessed with] {h} [and go every|- there's a class every] {wd} "
             "at {v}[ with {p}|].",
-            h=w.pick(pools.HOBBIES),
-            wd=w.day(1, 7).wd,
-            v=w.venue(),
-            p=w.person().first,
-        )
-
-    def house() -> str:
-        return w.say(
+            lambda: dict(
+                h=w.pick(pools.HOBBIES), wd=w.day(1, 7).wd, v=w.venue(), p=w.person().first
+            ),
+        ),
+        (
             "[The renovation|Our kitchen project] [is finally done|is taking forever] - "
             "[{k} weeks|since {m}] and [{a} over budget|counting]!",
-            k=w.number(3, 20),
-            m=w.day(-120, -30).value.strftime("%B"),
-            a=w.money(300, 6000, cents=False),
-        )
-
-    def book() -> str:
-        return w.say(
+            lambda: dict(
+                k=w.number(3, 20),
+                m=w.day(-120, -30).value.strftime("%B"),
+                a=w.money(300, 6000, cents=False),
+            ),
+        ),
+        (
             "[I'm reading|Just finished] a [novel|memoir] set in {c} that {p} [lent me|"
             "recommended] - [you'd love it|I'll bring it for you].",
-            c=w.city(),
-            p=w.person().first,
-        )
-
-    def work_news() -> str:
-        return w.say(
+            lambda: dict(c=w.city(), p=w.person().first),
+        ),
+        (
             "[Work is|Things at {c} are] [busy|calmer] [since|after] {m}; [{p} left|we hired "
             "{k} people] and [I'm|I've been] [leading the {t}|on the {t}].",
-            c=w.company(),
-            m=w.day(-100, -20).value.strftime("%B"),
-            p=w.person().first,
-            k=w.number(2, 12),
-            t=w.topic(),
-        )
-
-    def kid_news() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.company(),
+                m=w.day(-100, -20).value.strftime("%B"),
+                p=w.person().first,
+                k=w.number(2, 12),
+                t=w.topic(),
+            ),
+        ),
+        (
             "[{k}|Our youngest] [lost a first tooth|started school|learned to ride a bike] "
             "[on {d}|last week] and [won't stop talking about it|is very proud].",
-            k=w.person().first,
-            d=w.day(-20, -2).md,
-        )
-
-    def garden() -> str:
-        return w.say(
+            lambda: dict(k=w.person().first, d=w.day(-20, -2).md),
+        ),
+        (
             "[The garden|Our balcony] [exploded with|finally has] {x}[ - I'll bring you some|, "
             "{k} jars of jam so far].",
-            x=w.pick(["tomatoes", "zucchini", "strawberries", "basil", "figs"]),
-            k=w.number(2, 14),
-        )
-
-    def race() -> str:
-        return w.say(
+            lambda: dict(
+                x=w.pick(["tomatoes", "zucchini", "strawberries", "basil", "figs"]),
+                k=w.number(2, 14),
+            ),
+        ),
+        (
             "[I ran|We did] the {c} half marathon on {d} in {t}[ - a personal best|, "
             "slower than I hoped].",
-            c=w.city(),
-            d=w.day(-40, -3).md,
-            t=f"{w.number(1, 2)}:{w.number(10, 59)}:{w.number(10, 59)}",
-        )
-
-    def concert() -> str:
-        return w.say(
+            lambda: dict(
+                c=w.city(),
+                d=w.day(-40, -3).md,
+                t=f"{w.number(1, 2)}:{w.number(10, 59)}:{w.number(10, 59)}",
+            ),
+        ),
+        (
             "[Did you hear|Guess what]: {b} [is touring again|plays {c}] on {d} - [want to "
             "go|tickets are {a}]?",
-            b=w.pick(["the Paper Kites", "Lantern Choir", "Blue Hour", "the Night Owls"]),
-            c=w.city(),
-            d=w.day(20, 90).md,
-            a=w.money(35, 120, cents=False),
-        )
-
-    return [
-        family,
-        trip,
-        pet,
-        recommend,
-        money,
-        health,
-        hobby,
-        house,
-        book,
-        work_news,
-        kid_news,
-        garden,
-        race,
-        concert,
-    ]
+            lambda: dict(
+                b=w.pick(["the Paper Kites", "Lantern Choir", "Blue Hour", "the Night Owls"]),
+                c=w.city(),
+                d=w.day(20, 90).md,
+                a=w.money(35, 120, cents=False),
+            ),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1829,65 +1608,62 @@ def support(w: World, n: int, size: str) -> Draft:
             )
         return Draft([doc], facts, [], pads)
 
-    def ask_info() -> Doc:
-        body = [
-            w.say(
-                "[Thanks, {c}|Sorry about that, {c}]. [Could you send|Can you share] [the serial "
-                "number|a photo of the label|your order number] and [the firmware version|when "
-                "it first happened]?",
-                c=customer.first,
-            )
-        ]
-        return mail.doc(agent, customer.full, body)
+    ask_info = mail.reply(
+        agent,
+        customer.full,
+        "[Thanks, {c}|Sorry about that, {c}]. [Could you send|Can you share] [the serial "
+        "number|a photo of the label|your order number] and [the firmware version|when "
+        "it first happened]?",
+        lambda: dict(c=customer.first),
+    )
 
-    def give_info() -> Doc:
-        body = [
-            w.say(
-                "[Serial|Serial number] {s}[, firmware {v}|]; it [started|first happened] "
-                "[on {d}|after the {d} update].",
-                s=w.code(8, prefix="SN"),
-                v=f"{w.number(1, 5)}.{w.number(0, 20)}",
-                d=w.day(-10, -1).md,
-            )
-        ]
-        return mail.doc(customer, f"support@{domain}", body, sender_domain="mailbox.net")
+    give_info = mail.reply(
+        customer,
+        f"support@{domain}",
+        "[Serial|Serial number] {s}[, firmware {v}|]; it [started|first happened] "
+        "[on {d}|after the {d} update].",
+        lambda: dict(
+            s=w.code(8, prefix="SN"),
+            v=f"{w.number(1, 5)}.{w.number(0, 20)}",
+            d=w.day(-10, -1).md,
+        ),
+        sender_domain="mailbox.net",
+    )
 
-    def escalate() -> Doc:
-        body = [
-            w.say(
-                "[I've escalated this to|I'm looping in] {p} [from our {dept} team|, our "
-                "{dept} lead], who [can approve|handles] cases like this.",
-                p=w.person().full,
-                dept=w.pick(["hardware", "billing", "returns", "warranty"]),
-            )
-        ]
-        return mail.doc(agent, customer.full, body)
+    escalate = mail.reply(
+        agent,
+        customer.full,
+        "[I've escalated this to|I'm looping in] {p} [from our {dept} team|, our "
+        "{dept} lead], who [can approve|handles] cases like this.",
+        lambda: dict(
+            p=w.person().full, dept=w.pick(["hardware", "billing", "returns", "warranty"])
+        ),
+    )
 
-    def chase() -> Doc:
-        body = [
-            w.say(
-                "[Any update?|Just following up.] [It's been {k} days|I need it working by {d}]"
-                "[ - it's for my {x}|].",
-                k=w.number(3, 9),
-                d=w.day(3, 10).wd,
-                x=w.pick(["home office", "daughter's school project", "business"]),
-            )
-        ]
-        return mail.doc(customer, f"support@{domain}", body, sender_domain="mailbox.net")
+    chase = mail.reply(
+        customer,
+        f"support@{domain}",
+        "[Any update?|Just following up.] [It's been {k} days|I need it working by {d}]"
+        "[ - it's for my {x}|].",
+        lambda: dict(
+            k=w.number(3, 9),
+            d=w.day(3, 10).wd,
+            x=w.pick(["home office", "daughter's school project", "business"]),
+        ),
+        sender_domain="mailbox.net",
+    )
 
     def offer() -> Doc:
         return mail.doc(agent, customer.full, [resolution_text(resolution)])
 
-    def switch() -> Doc:
-        body = [
-            w.say(
-                "[Actually|On second thought], [a {r} won't work for me|I'd rather not wait for "
-                "a {r}] - [could I|can I] [get a|have a] {f} instead?",
-                r=resolution,
-                f=final,
-            )
-        ]
-        return mail.doc(customer, f"support@{domain}", body, sender_domain="mailbox.net")
+    switch = mail.reply(
+        customer,
+        f"support@{domain}",
+        "[Actually|On second thought], [a {r} won't work for me|I'd rather not wait for "
+        "a {r}] - [could I|can I] [get a|have a] {f} instead?",
+        lambda: dict(r=resolution, f=final),
+        sender_domain="mailbox.net",
+    )
 
     def final_doc() -> Doc:
         body = [resolution_text(final)]
@@ -1902,92 +1678,59 @@ def support(w: World, n: int, size: str) -> Draft:
 
 
 def _support_pads(w: World, company: str, product: str) -> list:
-    def warranty() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Your warranty|The warranty on the {p}] [runs until|covers it until] {d}[, so there's "
             "no charge|].",
-            p=product,
-            d=w.day(60, 500).full,
-        )
-
-    def survey() -> str:
-        return w.say(
+            lambda: dict(p=product, d=w.day(60, 500).full),
+        ),
+        (
             "[After this ticket closes|Once we're done] you'll get a {k}-question survey from "
             "{c}[ - it takes a minute|].",
-            k=w.number(2, 6),
-            c=company,
-        )
-
-    def hours() -> str:
-        return w.say(
+            lambda: dict(k=w.number(2, 6), c=company),
+        ),
+        (
             "[Our phone line|Phone support] is open {t1} to {t2}[ on weekdays|, Monday to "
             "Saturday] at {ph}.",
-            t1=w.time(7, 10),
-            t2=w.time(17, 21),
-            ph=f"1-888-{w.code(3)}-{w.code(4)}",
-        )
-
-    def tip() -> str:
-        return w.say(
+            lambda: dict(t1=w.time(7, 10), t2=w.time(17, 21), ph=f"1-888-{w.code(3)}-{w.code(4)}"),
+        ),
+        (
             "[Tip|In the meantime]: [keep it unplugged|avoid charging it overnight|turn off "
             "auto-update] until [the {x} arrives|we've sorted this out][, as {p} suggested|].",
-            x=w.pick(["replacement", "courier", "technician"]),
-            p=w.person().first,
-        )
-
-    def case_history() -> str:
-        return w.say(
+            lambda: dict(x=w.pick(["replacement", "courier", "technician"]), p=w.person().first),
+        ),
+        (
             "[I see|Our records show] a [similar|previous] case ({t}) from {d}[ on the same "
             "account|], [closed|resolved] by {p}.",
-            t=w.code(6, prefix="#"),
-            d=w.day(-300, -40).md,
-            p=w.person().full,
-        )
-
-    def recall() -> str:
-        return w.say(
+            lambda: dict(t=w.code(6, prefix="#"), d=w.day(-300, -40).md, p=w.person().full),
+        ),
+        (
             "[There is no recall|No recall has been issued] for {p} units made before {d}[, "
             "so this looks like a one-off|].",
-            p=product,
-            d=w.day(-400, -60).value.strftime("%B %Y"),
-        )
-
-    def community() -> str:
-        return w.say(
+            lambda: dict(p=product, d=w.day(-400, -60).value.strftime("%B %Y")),
+        ),
+        (
             "[Our community forum|The help center] has a [guide|thread] on this from {d}[ with "
             "{k} replies|], written by {p}.",
-            d=w.day(-200, -10).md,
-            k=w.number(4, 90),
-            p=w.person().first,
-        )
-
-    def data() -> str:
-        return w.say(
+            lambda: dict(d=w.day(-200, -10).md, k=w.number(4, 90), p=w.person().first),
+        ),
+        (
             "[Back up your data|Export your settings] [before|ahead of] the {x}; [our guide|the "
             "steps] take about {k} minutes.",
-            x=w.pick(["repair", "replacement", "reset"]),
-            k=w.number(5, 25),
-        )
-
-    def store() -> str:
-        return w.say(
+            lambda: dict(x=w.pick(["repair", "replacement", "reset"]), k=w.number(5, 25)),
+        ),
+        (
             "[You can also|Alternatively,] [visit|bring it to] our {c} store at {a}[, open "
             "until {t}|] and [ask for|speak with] {p}.",
-            c=w.city(),
-            a=w.address(),
-            t=w.time(17, 21),
-            p=w.person().first,
-        )
-
-    def credit() -> str:
-        return w.say(
+            lambda: dict(c=w.city(), a=w.address(), t=w.time(17, 21), p=w.person().first),
+        ),
+        (
             "[As an apology|For the trouble], [we've added|there's] a {a} credit [to your "
             "account|on your next order] valid until {d}.",
-            a=w.money(5, 40, cents=False),
-            d=w.day(30, 120).md,
-        )
-
-    return [warranty, survey, hours, tip, case_history, recall, community, data, store, credit]
+            lambda: dict(a=w.money(5, 40, cents=False), d=w.day(30, 120).md),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -2102,16 +1845,13 @@ def announcement(w: World, n: int, size: str) -> Draft:
         ]
         return mail.doc(p, everyone, body, greet=sender.first)
 
-    def a_remote() -> Doc:
-        body = [
-            w.say(
-                "[Yes|Good question] - [the link|a recording] will be [in the calendar invite|"
-                "posted on the intranet] [by {d}|the same day], {p}.",
-                d=w.day(1, 3, after=d1).md,
-                p=w.pick(["all", "everyone", "folks"]),
-            )
-        ]
-        return mail.doc(sender, everyone, body)
+    a_remote = mail.reply(
+        sender,
+        everyone,
+        "[Yes|Good question] - [the link|a recording] will be [in the calendar invite|"
+        "posted on the intranet] [by {d}|the same day], {p}.",
+        lambda: dict(d=w.day(1, 3, after=d1).md, p=w.pick(["all", "everyone", "folks"])),
+    )
 
     def q_diet() -> Doc:
         body = [
@@ -2158,31 +1898,26 @@ def announcement(w: World, n: int, size: str) -> Draft:
 
 
 def _announce_pads(w: World, company: str) -> list:
-    def badge() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Bring your badge|Badges are required]; [visitors|guests] [must be registered|need "
             "a pass] with {p} at reception by {t}.",
-            p=w.person().first,
-            t=w.time(8, 11),
-        )
-
-    def lift() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, t=w.time(8, 11)),
+        ),
+        (
             "[The|One] [east|west|north] elevator [will be|is] out of service [from|until] {d}"
             "[, so allow extra time|].",
-            d=w.day(1, 15).md,
-        )
-
-    def stats() -> str:
-        return w.say(
+            lambda: dict(d=w.day(1, 15).md),
+        ),
+        (
             "[Last year|At the {m} session], {k} people [attended|took part] and {x}% [rated it "
             "useful|asked for a repeat].",
-            m=w.day(-200, -40).value.strftime("%B"),
-            k=w.number(40, 900),
-            x=w.number(55, 97),
-        )
-
-    return [badge, lift, stats]
+            lambda: dict(
+                m=w.day(-200, -40).value.strftime("%B"), k=w.number(40, 900), x=w.number(55, 97)
+            ),
+        ),
+    )
 
 
 BUILDERS = {

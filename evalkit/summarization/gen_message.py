@@ -6,15 +6,26 @@ facts hold the final plan and the replaced values are listed as superseded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from evalkit.summarization import pools
-from evalkit.summarization.gen_common import assemble, pads_for
+from evalkit.summarization.gen_common import DocMaker, Slots, assemble, pads_for, phrases
 from evalkit.summarization.world import Doc, Draft, Person, World
 
 
 def msg(sender: Person, *sentences: str) -> Doc:
     return Doc("message", sender.first, [s for s in sentences if s])
+
+
+def said(w: World, who: Person | Sequence[Person], template: str, slots: Slots) -> DocMaker:
+    """A message of one `World.say` sentence by `who` (or by one of them, picked when it is
+    written, before its slots are drawn)."""
+
+    def make() -> Doc:
+        sender = who if isinstance(who, Person) else w.pick(who)
+        return msg(sender, w.say(template, **slots()))
+
+    return make
 
 
 def casual_time(w: World, t: str) -> str:
@@ -24,79 +35,53 @@ def casual_time(w: World, t: str) -> str:
 
 
 def _chat_pads(w: World, people: list[Person]) -> list[Callable[[], str]]:
-    def aside_work() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Sorry|Sry], [slow replies today|I'm slammed] - [the {t} is due|{p} moved the {t} "
             "up to] {d}.",
-            t=w.topic(),
-            p=w.person().first,
-            d=w.day(1, 6).wd,
-        )
-
-    def weather() -> str:
-        return w.say(
+            lambda: dict(t=w.topic(), p=w.person().first, d=w.day(1, 6).wd),
+        ),
+        (
             "[Forecast says|Apparently] [rain|{k} degrees|wind] in {c} [on {d}|all weekend]"
             "[, so bring a jacket|, lol|].",
-            k=w.number(-5, 34),
-            c=w.city(),
-            d=w.day(1, 7).wd,
-        )
-
-    def news() -> str:
-        return w.say(
+            lambda: dict(k=w.number(-5, 34), c=w.city(), d=w.day(1, 7).wd),
+        ),
+        (
             "[Also|Btw|Oh and] {p} [got the job at|just signed with|is leaving for] {c}[!!| "
             "- she starts {d}.| apparently.]",
-            p=w.person().first,
-            c=w.company(),
-            d=w.day(5, 40).md,
-        )
-
-    def money() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, c=w.company(), d=w.day(5, 40).md),
+        ),
+        (
             "[I still owe|Reminder I owe] {p} {a} [for the tickets|from the {v} night|for "
             "gas][, will send it {d}|].",
-            p=w.pick(people).first,
-            a=w.money(8, 95),
-            v=w.venue(),
-            d=w.day(1, 4).wd,
-        )
-
-    def photo() -> str:
-        return w.say(
+            lambda: dict(p=w.pick(people).first, a=w.money(8, 95), v=w.venue(), d=w.day(1, 4).wd),
+        ),
+        (
             "[Sending|Here are] the [pics|photos] from {v}[ on {d}|] - {p} [looks great|blinked "
             "in all of them].",
-            v=w.venue(),
-            d=w.day(-20, -2).md,
-            p=w.person().first,
-        )
-
-    def show() -> str:
-        return w.say(
+            lambda: dict(v=w.venue(), d=w.day(-20, -2).md, p=w.person().first),
+        ),
+        (
             "[Has anyone seen|Anyone watched] [the new|that] {h} [documentary|series] [{p} "
             "recommended|set in {c}]?",
-            h=w.pick(pools.HOBBIES),
-            p=w.person().first,
-            c=w.city(),
-        )
-
-    def errand() -> str:
-        return w.say(
+            lambda: dict(h=w.pick(pools.HOBBIES), p=w.person().first, c=w.city()),
+        ),
+        (
             "[Gotta|Need to] [drop off|pick up] {p}'s {thing} at {a} [first|before {t}].",
-            p=w.person().first,
-            thing=w.pick(["bike", "keys", "package", "laptop", "jacket"]),
-            a=w.address(),
-            t=w.time(9, 18),
-        )
-
-    def phone() -> str:
-        return w.say(
+            lambda: dict(
+                p=w.person().first,
+                thing=w.pick(["bike", "keys", "package", "laptop", "jacket"]),
+                a=w.address(),
+                t=w.time(9, 18),
+            ),
+        ),
+        (
             "[My phone is at|Battery at|Phone on] {k}%[ so if I go quiet that's why| - charging "
             "at {v}|].",
-            k=w.number(2, 14),
-            v=w.venue(),
-        )
-
-    return [aside_work, weather, news, money, photo, show, errand, phone]
+            lambda: dict(k=w.number(2, 14), v=w.venue()),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -169,51 +154,41 @@ def planning(w: World, n: int, size: str) -> Draft:
     facts = [fact_of(final_place), day.full, final_time, host.first, cost]
     superseded = [fact_of(place1), t1] if changed else []
 
-    def dress() -> str:
-        return w.say(
-            "[Dress code is|It's] [casual|smart casual|outdoor shoes] [btw|fyi|], "
-            "[{p} asked|in case {p} wonders]",
-            p=w.pick(group[1:]).first,
-        )
-
-    def special() -> str:
-        return w.say(
-            "[They do|There's] a {d} special on {wd}s[ for {a}|]",
-            d=w.pick(pools.DISHES),
-            wd=day.wd,
-            a=w.money(9, 25, cents=False),
-        )
-
-    def leave() -> str:
-        return w.say(
-            "{p} can only stay until {t}[, early flight| - babysitter]",
-            p=w.pick(group[1:]).first,
-            t=casual_time(w, w.time(20, 23)),
-        )
-
-    def transit() -> str:
-        return w.say(
-            "[Closest stop is|Take the] {k} [bus|tram] [to|from] {s}[, 10 min walk|]",
-            k=w.number(2, 99),
-            s=w.pick(pools.STREETS) + " " + w.pick(pools.STREET_TYPES),
-        )
-
-    def split() -> str:
-        return w.say(
-            "[We can split it on|I'll put it on] [the app|my card], [send me|pay me] "
-            "[back|] [by {d}|after]",
-            d=w.day(1, 4, after=day).wd,
-        )
-
-    def birthday() -> str:
-        return w.say(
-            "[It's also|Don't forget it's] {p}'s birthday that week[, I'll bring a "
-            "cake| so maybe a card?]",
-            p=w.pick(group).first,
-        )
-
     pads = pads_for(
-        w, _chat_pads(w, group), topical=[dress, special, leave, transit, split, birthday]
+        w,
+        _chat_pads(w, group),
+        topical=phrases(
+            w,
+            (
+                "[Dress code is|It's] [casual|smart casual|outdoor shoes] [btw|fyi|], "
+                "[{p} asked|in case {p} wonders]",
+                lambda: dict(p=w.pick(group[1:]).first),
+            ),
+            (
+                "[They do|There's] a {d} special on {wd}s[ for {a}|]",
+                lambda: dict(d=w.pick(pools.DISHES), wd=day.wd, a=w.money(9, 25, cents=False)),
+            ),
+            (
+                "{p} can only stay until {t}[, early flight| - babysitter]",
+                lambda: dict(p=w.pick(group[1:]).first, t=casual_time(w, w.time(20, 23))),
+            ),
+            (
+                "[Closest stop is|Take the] {k} [bus|tram] [to|from] {s}[, 10 min walk|]",
+                lambda: dict(
+                    k=w.number(2, 99), s=w.pick(pools.STREETS) + " " + w.pick(pools.STREET_TYPES)
+                ),
+            ),
+            (
+                "[We can split it on|I'll put it on] [the app|my card], [send me|pay me] "
+                "[back|] [by {d}|after]",
+                lambda: dict(d=w.day(1, 4, after=day).wd),
+            ),
+            (
+                "[It's also|Don't forget it's] {p}'s birthday that week[, I'll bring a "
+                "cake| so maybe a card?]",
+                lambda: dict(p=w.pick(group).first),
+            ),
+        ),
     )
     if n == 1:
         doc = proposal()
@@ -278,28 +253,22 @@ def planning(w: World, n: int, size: str) -> Draft:
             ),
         )
 
-    def ack() -> Doc:
-        return msg(
-            host,
-            w.say(
-                "[Nice|Perfect|Ok great], [so that's|we're] {k} [people|of us][ so far|]", k=heads
-            ),
-        )
+    ack = said(
+        w,
+        host,
+        "[Nice|Perfect|Ok great], [so that's|we're] {k} [people|of us][ so far|]",
+        lambda: dict(k=heads),
+    )
 
     def change() -> Doc:
         return msg(w.pick(group), change_text())
 
-    def confirm() -> Doc:
-        return msg(
-            host,
-            w.say(
-                "[Booked|Done|Confirmed]: {p} on {d} at {t}[ under my name| for {k}|]",
-                p=final_place,
-                d=day.wd,
-                t=casual_time(w, final_time),
-                k=heads,
-            ),
-        )
+    confirm = said(
+        w,
+        host,
+        "[Booked|Done|Confirmed]: {p} on {d} at {t}[ under my name| for {k}|]",
+        lambda: dict(p=final_place, d=day.wd, t=casual_time(w, final_time), k=heads),
+    )
 
     tail = [change, confirm] if changed else [confirm]
     docs = assemble(w, n, proposal, [im_in, cant_early, drive, price, weather_q, ack], tail)
@@ -369,36 +338,32 @@ def logistics(w: World, n: int, size: str) -> Draft:
     if swapped:
         superseded.append(driver.first)
 
-    def luggage() -> str:
-        return w.say(
-            "[The {thing} is|My {thing} is] [huge|heavy] so [the back seat|the trunk] "
-            "[should be empty|needs space]",
-            thing=w.pick(["suitcase", "box", "cello case"]),
-        )
-
-    def phone() -> str:
-        return w.say(
-            "[If I don't answer|If you can't find me], [call|text] {p} on {ph}",
-            p=backup.first,
-            ph=f"0{w.code(3)} {w.code(3)} {w.code(3)}",
-        )
-
-    def meet() -> str:
-        return w.say(
-            "[Meet|I'll wait] [by|at] the {x} [near|next to] exit {k}",
-            x=w.pick(["coffee stand", "info desk", "taxi rank", "flower shop"]),
-            k=w.pick("ABCDEFG"),
-        )
-
-    def stay() -> str:
-        return w.say(
-            "[I'm staying|Staying] [until|till] {d}[, flying back at {t}|]",
-            d=w.day(2, 10, after=day).full,
-            t=casual_time(w, w.time(7, 21)),
-        )
-
     pads = pads_for(
-        w, _chat_pads(w, [traveler, driver, backup]), topical=[luggage, phone, meet, stay]
+        w,
+        _chat_pads(w, [traveler, driver, backup]),
+        topical=phrases(
+            w,
+            (
+                "[The {thing} is|My {thing} is] [huge|heavy] so [the back seat|the trunk] "
+                "[should be empty|needs space]",
+                lambda: dict(thing=w.pick(["suitcase", "box", "cello case"])),
+            ),
+            (
+                "[If I don't answer|If you can't find me], [call|text] {p} on {ph}",
+                lambda: dict(p=backup.first, ph=f"0{w.code(3)} {w.code(3)} {w.code(3)}"),
+            ),
+            (
+                "[Meet|I'll wait] [by|at] the {x} [near|next to] exit {k}",
+                lambda: dict(
+                    x=w.pick(["coffee stand", "info desk", "taxi rank", "flower shop"]),
+                    k=w.pick("ABCDEFG"),
+                ),
+            ),
+            (
+                "[I'm staying|Staying] [until|till] {d}[, flying back at {t}|]",
+                lambda: dict(d=w.day(2, 10, after=day).full, t=casual_time(w, w.time(7, 21))),
+            ),
+        ),
     )
 
     if n == 1:
@@ -415,80 +380,62 @@ def logistics(w: World, n: int, size: str) -> Draft:
             doc.body.append(delay_text())
         return Draft([doc], facts, superseded, pads)
 
-    def yes() -> Doc:
-        return msg(
-            driver,
-            w.say(
-                "[Yep|Sure|Of course], [I'll be there|I'll be at arrivals|I'll wait] [at|by] {s}",
-                s=station,
-            ),
-        )
+    yes = said(
+        w,
+        driver,
+        "[Yep|Sure|Of course], [I'll be there|I'll be at arrivals|I'll wait] [at|by] {s}",
+        lambda: dict(s=station),
+    )
 
-    def parking() -> Doc:
-        return msg(
-            driver,
-            w.say(
-                "[Parking there is|The short-stay lot is] {a} an hour so "
-                "[text me when you land|I'll circle]",
-                a=w.money(3, 12),
-            ),
-        )
+    parking = said(
+        w,
+        driver,
+        "[Parking there is|The short-stay lot is] {a} an hour so "
+        "[text me when you land|I'll circle]",
+        lambda: dict(a=w.money(3, 12)),
+    )
 
-    def car() -> Doc:
-        return msg(
-            driver,
-            w.say(
-                "[I'll be in|Look for] the {c} {car}[, plate ends {k}|]",
-                c=w.pick(pools.COLORS),
-                car=w.pick(["Golf", "Corolla", "Civic", "van", "Skoda", "Prius"]),
-                k=w.code(3),
-            ),
-        )
+    car = said(
+        w,
+        driver,
+        "[I'll be in|Look for] the {c} {car}[, plate ends {k}|]",
+        lambda: dict(
+            c=w.pick(pools.COLORS),
+            car=w.pick(["Golf", "Corolla", "Civic", "van", "Skoda", "Prius"]),
+            k=w.code(3),
+        ),
+    )
 
-    def food() -> Doc:
-        return msg(
-            traveler,
-            w.say(
-                "[Can we|Could we] [stop for food|grab {d}] on the way? "
-                "[Starving|No food on the {m}]",
-                d=w.pick(pools.DISHES),
-                m=mode,
-            ),
-        )
+    food = said(
+        w,
+        traveler,
+        "[Can we|Could we] [stop for food|grab {d}] on the way? [Starving|No food on the {m}]",
+        lambda: dict(d=w.pick(pools.DISHES), m=mode),
+    )
 
-    def keys() -> Doc:
-        return msg(
-            driver,
-            w.say(
-                "[Spare key|The key] is [with|under the mat at] {p}'s[ at "
-                "{a}|] if you get in before me",
-                p=w.person().first,
-                a=w.address(),
-            ),
-        )
+    keys = said(
+        w,
+        driver,
+        "[Spare key|The key] is [with|under the mat at] {p}'s[ at {a}|] if you get in before me",
+        lambda: dict(p=w.person().first, a=w.address()),
+    )
 
-    def swap() -> Doc:
-        return msg(
-            driver,
-            w.say(
-                "[Something came up|Stuck at work] - {b} will [pick you up|get "
-                "you] instead[, same place|]",
-                b=backup.first,
-            ),
-        )
+    swap = said(
+        w,
+        driver,
+        "[Something came up|Stuck at work] - {b} will [pick you up|get you] instead[, same place|]",
+        lambda: dict(b=backup.first),
+    )
 
     def delay() -> Doc:
         return msg(traveler, delay_text())
 
-    def confirm() -> Doc:
-        return msg(
-            final_driver,
-            w.say(
-                "[Ok|Got it|No problem], [see you at|I'll be at] {s} at {t}",
-                s=station,
-                t=casual_time(w, final_time),
-            ),
-        )
+    confirm = said(
+        w,
+        final_driver,
+        "[Ok|Got it|No problem], [see you at|I'll be at] {s} at {t}",
+        lambda: dict(s=station, t=casual_time(w, final_time)),
+    )
 
     tail = ([delay] if delayed else []) + ([swap] if swapped else []) + [confirm]
     docs = assemble(w, n, arrival, [yes, parking, car, food, keys], tail)
@@ -558,62 +505,48 @@ def social(w: World, n: int, size: str) -> Draft:
 
     group = [b, *friends]
 
-    def congrats() -> Doc:
-        return msg(
-            w.pick(group),
-            w.say("[OMG congrats|Congrats!!|Amazing], {a}[!! 🎉|!|, so proud]", a=a.first),
-        )
+    congrats = said(
+        w,
+        group,
+        "[OMG congrats|Congrats!!|Amazing], {a}[!! 🎉|!|, so proud]",
+        lambda: dict(a=a.first),
+    )
 
-    def question() -> Doc:
-        return msg(
-            w.pick(group),
-            w.say(
-                "[Wait|Hold on], [when did this happen|since when]? "
-                "[Tell me everything|Call me {t}]",
-                t=casual_time(w, w.time(17, 21)),
-            ),
-        )
+    question = said(
+        w,
+        group,
+        "[Wait|Hold on], [when did this happen|since when]? [Tell me everything|Call me {t}]",
+        lambda: dict(t=casual_time(w, w.time(17, 21))),
+    )
 
-    def memory() -> Doc:
-        return msg(
-            w.pick(group),
-            w.say(
-                "[Remember|Still thinking about] [{v} in {y}|the trip "
-                "to {c}][? Full circle|, you called it]",
-                v=w.venue(),
-                y=w.number(2012, 2023),
-                c=w.city(),
-            ),
-        )
+    memory = said(
+        w,
+        group,
+        "[Remember|Still thinking about] [{v} in {y}|the trip "
+        "to {c}][? Full circle|, you called it]",
+        lambda: dict(v=w.venue(), y=w.number(2012, 2023), c=w.city()),
+    )
 
-    def plan() -> Doc:
-        return msg(
-            w.pick(group),
-            w.say(
-                "[We need to celebrate|Party time]: [{v} on {d}?|how about {v} {d}?]",
-                v=w.venue(),
-                d=w.day(2, 9).wd,
-            ),
-        )
+    plan = said(
+        w,
+        group,
+        "[We need to celebrate|Party time]: [{v} on {d}?|how about {v} {d}?]",
+        lambda: dict(v=w.venue(), d=w.day(2, 9).wd),
+    )
 
-    def detail() -> Doc:
-        return msg(
-            a,
-            w.say(
-                "[Thanks guys|Love you all]! [{p} helped a lot|Couldn't have done it without {p}]",
-                p=friends[2].first,
-            ),
-        )
+    detail = said(
+        w,
+        a,
+        "[Thanks guys|Love you all]! [{p} helped a lot|Couldn't have done it without {p}]",
+        lambda: dict(p=friends[2].first),
+    )
 
-    def correction() -> Doc:
-        return msg(
-            a,
-            w.say(
-                "[Oh and|Also] [it's|to be clear] {x}[ - not the {y} one|, people keep asking]",
-                x=text[1][0],
-                y=w.city(),
-            ),
-        )
+    correction = said(
+        w,
+        a,
+        "[Oh and|Also] [it's|to be clear] {x}[ - not the {y} one|, people keep asking]",
+        lambda: dict(x=text[1][0], y=w.city()),
+    )
 
     docs = assemble(w, n, opener, [congrats, question, memory, plan, detail, correction], [])
     return Draft(docs, facts, superseded, pads)
@@ -690,63 +623,48 @@ def family(w: World, n: int, size: str) -> Draft:
             doc.body.append(change_text())
         return Draft([doc], facts, superseded, pads)
 
-    def volunteer() -> Doc:
-        return msg(
-            w.pick([kid, sib]),
-            w.say(
-                "[I can do it|I'll go|On it][ after my {c} class| if I can take the car|]",
-                c=w.pick(pools.HOBBIES),
-            ),
-        )
+    volunteer = said(
+        w,
+        [kid, sib],
+        "[I can do it|I'll go|On it][ after my {c} class| if I can take the car|]",
+        lambda: dict(c=w.pick(pools.HOBBIES)),
+    )
 
-    def busy() -> Doc:
-        return msg(
-            w.pick([kid, sib]),
-            w.say(
-                "[Can't|Not me], I'm at {v} [until {t}|all day]",
-                v=w.pick([w.venue(), w.company()]),
-                t=casual_time(w, w.time(12, 20)),
-            ),
-        )
+    busy = said(
+        w,
+        [kid, sib],
+        "[Can't|Not me], I'm at {v} [until {t}|all day]",
+        lambda: dict(v=w.pick([w.venue(), w.company()]), t=casual_time(w, w.time(12, 20))),
+    )
 
-    def question() -> Doc:
-        return msg(
-            w.pick([kid, sib]),
-            w.say(
-                "[Do we still have|Where's] the [spare key|car "
-                "seat|umbrella]? [{p} borrowed it|Last seen at {a}]",
-                p=w.person().first,
-                a=w.address(),
-            ),
-        )
+    question = said(
+        w,
+        [kid, sib],
+        "[Do we still have|Where's] the [spare key|car "
+        "seat|umbrella]? [{p} borrowed it|Last seen at {a}]",
+        lambda: dict(p=w.person().first, a=w.address()),
+    )
 
-    def reminder() -> Doc:
-        return msg(
-            parent,
-            w.say(
-                "[Also|And] [dinner is|we're having] {d} at {t}[, be home|]",
-                d=w.pick(pools.DISHES),
-                t=casual_time(w, w.time(18, 20)),
-            ),
-        )
+    reminder = said(
+        w,
+        parent,
+        "[Also|And] [dinner is|we're having] {d} at {t}[, be home|]",
+        lambda: dict(d=w.pick(pools.DISHES), t=casual_time(w, w.time(18, 20))),
+    )
 
-    def money_note() -> Doc:
-        return msg(
-            sib,
-            w.say(
-                "[Sent you|Transferred] {a}[ for {m}| for last month|]",
-                a=w.money(10, 90),
-                m=w.pick(["groceries", "the gift", "gas"]),
-            ),
-        )
+    money_note = said(
+        w,
+        sib,
+        "[Sent you|Transferred] {a}[ for {m}| for last month|]",
+        lambda: dict(a=w.money(10, 90), m=w.pick(["groceries", "the gift", "gas"])),
+    )
 
     def change() -> Doc:
         return msg(parent, change_text())
 
-    def confirm() -> Doc:
-        return msg(
-            w.pick([kid, sib]), w.say("[Ok|👍|Got it], {t} it is", t=casual_time(w, final_t))
-        )
+    confirm = said(
+        w, [kid, sib], "[Ok|👍|Got it], {t} it is", lambda: dict(t=casual_time(w, final_t))
+    )
 
     tail = [change, confirm] if changed else [confirm]
     docs = assemble(w, n, first, [volunteer, busy, question, reminder, money_note], tail)
@@ -754,30 +672,26 @@ def family(w: World, n: int, size: str) -> Draft:
 
 
 def _family_pads(w: World, pet: str) -> list:
-    def pet_note() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "{p} [ate|chewed] [my|a] {thing} [again|this morning] [lol|😑|]",
-            p=pet,
-            thing=w.pick(["sock", "shoe", "charger", "homework", "slipper"]),
-        )
-
-    def chores() -> str:
-        return w.say(
+            lambda: dict(p=pet, thing=w.pick(["sock", "shoe", "charger", "homework", "slipper"])),
+        ),
+        (
             "[Bins go out|Recycling is] on {d} [this week|now], [{p}'s turn|not Tuesday]",
-            d=w.day(1, 7).wd,
-            p=w.person().first,
-        )
-
-    def auntie() -> str:
-        return w.say(
+            lambda: dict(d=w.day(1, 7).wd, p=w.person().first),
+        ),
+        (
             "[Aunt|Uncle] {p} [called|says hi] - [she's|he's] [in {c} until {d}|coming for {x}]",
-            p=w.person().first,
-            c=w.city(),
-            d=w.day(3, 20).md,
-            x=w.pick(["Easter", "the long weekend", "New Year", "the wedding"]),
-        )
-
-    return [pet_note, chores, auntie]
+            lambda: dict(
+                p=w.person().first,
+                c=w.city(),
+                d=w.day(3, 20).md,
+                x=w.pick(["Easter", "the long weekend", "New Year", "the wedding"]),
+            ),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -860,58 +774,45 @@ def work(w: World, n: int, size: str) -> Draft:
             doc.body.append(change_text())
         return Draft([doc], facts, superseded, pads)
 
-    def ok() -> Doc:
-        return msg(w.pick([dev, ops]), w.say("[Ack|👍 on it|Got it][, {p}|]", p=lead.first))
+    ok = said(w, [dev, ops], "[Ack|👍 on it|Got it][, {p}|]", lambda: dict(p=lead.first))
 
-    def blocker() -> Doc:
-        return msg(
-            dev,
-            w.say(
-                "[Blocked on|Still waiting for] [the {t} review|{p}'s approval][ since {d}|]",
-                t=w.topic(),
-                p=w.person().first,
-                d=w.day(-5, -1).wd,
-            ),
-        )
+    blocker = said(
+        w,
+        dev,
+        "[Blocked on|Still waiting for] [the {t} review|{p}'s approval][ since {d}|]",
+        lambda: dict(t=w.topic(), p=w.person().first, d=w.day(-5, -1).wd),
+    )
 
-    def metric() -> Doc:
-        return msg(
-            ops,
-            w.say(
-                "[Dashboard|Error rate] [shows|is at] {x}%[ this morning| since {t}|]",
-                x=f"{w.number(0, 9)}.{w.number(1, 9)}",
-                t=casual_time(w, w.time(6, 10)),
-            ),
-        )
+    metric = said(
+        w,
+        ops,
+        "[Dashboard|Error rate] [shows|is at] {x}%[ this morning| since {t}|]",
+        lambda: dict(x=f"{w.number(0, 9)}.{w.number(1, 9)}", t=casual_time(w, w.time(6, 10))),
+    )
 
-    def lunch() -> Doc:
-        return msg(
-            dev,
-            w.say(
-                "[Anyone want|Ordering] {d} from {v}[ for lunch|]?",
-                d=w.pick(pools.DISHES),
-                v=w.venue(),
-            ),
-        )
+    lunch = said(
+        w,
+        dev,
+        "[Anyone want|Ordering] {d} from {v}[ for lunch|]?",
+        lambda: dict(d=w.pick(pools.DISHES), v=w.venue()),
+    )
 
-    def pr() -> Doc:
-        return msg(
-            dev,
-            w.say(
-                "[PR|Ticket] {k} [is ready for review|needs a second pair of eyes][ - {p}?|]",
-                k=w.code(4, prefix="#"),
-                p=ops.first,
-            ),
-        )
+    pr = said(
+        w,
+        dev,
+        "[PR|Ticket] {k} [is ready for review|needs a second pair of eyes][ - {p}?|]",
+        lambda: dict(k=w.code(4, prefix="#"), p=ops.first),
+    )
 
     def change() -> Doc:
         return msg(lead, change_text())
 
-    def confirm() -> Doc:
-        return msg(
-            w.pick([dev, ops]),
-            w.say("[Ok|Noted|Works], {t} [then|it is]", t=casual_time(w, final_t)),
-        )
+    confirm = said(
+        w,
+        [dev, ops],
+        "[Ok|Noted|Works], {t} [then|it is]",
+        lambda: dict(t=casual_time(w, final_t)),
+    )
 
     tail = [change, confirm] if changed else [confirm]
     docs = assemble(w, n, first, [ok, blocker, metric, lunch, pr], tail)
@@ -919,30 +820,21 @@ def work(w: World, n: int, size: str) -> Draft:
 
 
 def _work_pads(w: World) -> list:
-    def standup() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Standup|Retro] [moves to|is at] {t} [tomorrow|on {d}][, in {r}|]",
-            t=w.time(9, 11),
-            d=w.day(1, 5).wd,
-            r=w.room(),
-        )
-
-    def oncall() -> str:
-        return w.say(
+            lambda: dict(t=w.time(9, 11), d=w.day(1, 5).wd, r=w.room()),
+        ),
+        (
             "{p} is on call [this week|until {d}][, ping them not me|]",
-            p=w.person().first,
-            d=w.day(2, 8).md,
-        )
-
-    def expense() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, d=w.day(2, 8).md),
+        ),
+        (
             "[Expenses|Receipts] for {c} [due|go to {p}] by {d}",
-            c=w.city(),
-            p=w.person().first,
-            d=w.day(2, 9).md,
-        )
-
-    return [standup, oncall, expense]
+            lambda: dict(c=w.city(), p=w.person().first, d=w.day(2, 9).md),
+        ),
+    )
 
 
 BUILDERS = {

@@ -7,10 +7,8 @@ sequences of events from the same app; a later notification may update an earlie
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from evalkit.summarization import pools
-from evalkit.summarization.gen_common import pads_for
+from evalkit.summarization.gen_common import assemble, pads_for, phrases
 from evalkit.summarization.gen_message import casual_time
 from evalkit.summarization.world import Doc, Draft, World
 
@@ -20,20 +18,6 @@ def note(w: World, app: str, title: str, *body: str) -> Doc:
     if title:
         head += f"\n{title}"
     return Doc("notification", head, [b for b in body if b])
-
-
-def _stack(
-    w: World,
-    n: int,
-    first: Callable[[], Doc],
-    more: list[Callable[[], Doc]],
-    last: list[Callable[[], Doc]],
-) -> list[Doc]:
-    """first, then events drawn from `more` (each at most twice), then `last` (cut to fit)."""
-    last = last[: max(0, n - 1)]
-    k = n - 1 - len(last)
-    pool = w.shuffled(more) + w.shuffled(more)
-    return [first(), *(pool[i % len(pool)]() for i in range(k)), *(m() for m in last)]
 
 
 # --------------------------------------------------------------------------------------
@@ -154,65 +138,49 @@ def messaging(w: World, n: int, size: str) -> Draft:
 
     first = lambda: note(w, app, title(friend.full), plan_text())  # noqa: E731
     tail = [change, ok] if changed else [ok]
-    docs = _stack(w, n, first, [reply_other, photo, link, question], tail)
+    docs = assemble(w, n, first, [reply_other, photo, link, question], tail, rounds=2)
     return Draft(docs, facts, superseded, pads)
 
 
 def _messaging_pads(w: World) -> list:
-    def aside() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Also|Btw] {p} [says hi|got the tickets for {d}]",
-            p=w.person().first,
-            d=w.day(2, 20).wd,
-        )
-
-    def lateness() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, d=w.day(2, 20).wd),
+        ),
+        (
             "[Traffic on|Stuck on] {s} [is awful|again][, might be {k} min late|]",
-            s=w.pick(pools.STREETS) + " " + w.pick(pools.STREET_TYPES),
-            k=w.number(5, 25),
-        )
-
-    def cash() -> str:
-        return w.say(
+            lambda: dict(
+                s=w.pick(pools.STREETS) + " " + w.pick(pools.STREET_TYPES), k=w.number(5, 25)
+            ),
+        ),
+        (
             "[I owe you|Sending you] {a} [for last time|for the {x}]",
-            a=w.money(5, 60),
-            x=w.pick(["taxi", "tickets", "pizza", "gift"]),
-        )
-
-    def booked() -> str:
-        return w.say(
+            lambda: dict(a=w.money(5, 60), x=w.pick(["taxi", "tickets", "pizza", "gift"])),
+        ),
+        (
             "[I booked|Booked] a table for {k} under {p}[, ask for the back room|]",
-            k=w.number(3, 9),
-            p=w.person().first,
-        )
-
-    def bring() -> str:
-        return w.say(
+            lambda: dict(k=w.number(3, 9), p=w.person().first),
+        ),
+        (
             "[Bring|Don't forget] [cash|your ID|a jacket], [the card machine is "
-            "broken|it's outside|they check at the door]"
-        )
-
-    def who() -> str:
-        return w.say(
+            "broken|it's outside|they check at the door]",
+            lambda: {},
+        ),
+        (
             "{p} and {q} are coming too[, {q} might be late|]",
-            p=w.person().first,
-            q=w.person().first,
-        )
-
-    def call() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, q=w.person().first),
+        ),
+        (
             "[Call me if you get lost|If you can't find it call me]: {ph}",
-            ph=f"0{w.code(3)} {w.code(3)} {w.code(3)}",
-        )
-
-    def birthday() -> str:
-        return w.say(
+            lambda: dict(ph=f"0{w.code(3)} {w.code(3)} {w.code(3)}"),
+        ),
+        (
             "[It's|Remember it's] {p}'s birthday[, I got a card we can all sign| so bring a card]",
-            p=w.person().first,
-        )
-
-    return [aside, lateness, cash, booked, bring, who, call, birthday]
+            lambda: dict(p=w.person().first),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -313,61 +281,49 @@ def calendar(w: World, n: int, size: str) -> Draft:
             w.say("{e} · {d}", e=main["name"], d=main["day"].md),
         )
 
-    docs = _stack(
-        w, n, lambda: invite(main), [reminder, other_invite, accepted], [moved_doc] if moved else []
+    docs = assemble(
+        w,
+        n,
+        lambda: invite(main),
+        [reminder, other_invite, accepted],
+        [moved_doc] if moved else [],
+        rounds=2,
     )
     return Draft(docs, facts, superseded, pads)
 
 
 def _calendar_pads(w: World) -> list:
-    def notes() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Notes|Agenda]: [bring the {f}|review the {t} beforehand|{p} presents first]",
-            f=w.pick(pools.FILE_KINDS),
-            t=w.topic(),
-            p=w.person().first,
-        )
-
-    def travel() -> str:
-        return w.say(
+            lambda: dict(f=w.pick(pools.FILE_KINDS), t=w.topic(), p=w.person().first),
+        ),
+        (
             "[Leave by|Time to leave:] {t}[ - {k} min drive| ({k} min by train)]",
-            t=w.time(7, 18),
-            k=w.number(10, 55),
-        )
-
-    def join() -> str:
-        return w.say("[Join|Meeting ID] {c}[ · passcode {p}|]", c=w.code(9), p=w.code(6))
-
-    def organizer() -> str:
-        return w.say(
+            lambda: dict(t=w.time(7, 18), k=w.number(10, 55)),
+        ),
+        ("[Join|Meeting ID] {c}[ · passcode {p}|]", lambda: dict(c=w.code(9), p=w.code(6))),
+        (
             "[Organizer|Invited by]: {p} ({e})",
-            p=(x := w.person()).full,
-            e=x.email(w.domain(w.company())),
-        )
-
-    def attendees() -> str:
-        return w.say(
+            lambda: dict(p=(x := w.person()).full, e=x.email(w.domain(w.company()))),
+        ),
+        (
             "[Attendees|Guests]: {a}, {b}, {c}[ and {k} others|]",
-            a=w.person().first,
-            b=w.person().first,
-            c=w.person().first,
-            k=w.number(2, 12),
-        )
-
-    def alert() -> str:
-        return w.say("[Alert|Reminder set]: {k} minutes before", k=w.pick([5, 10, 15, 30, 60]))
-
-    def repeats() -> str:
-        return w.say(
-            "[Repeats|Recurring] every {d}[ until {m}|]", d=w.day(1, 7).wd, m=w.day(30, 120).md
-        )
-
-    def where() -> str:
-        return w.say(
-            "[Directions|Entrance]: {s}, [floor {k}|suite {k}]", s=w.address(), k=w.number(2, 30)
-        )
-
-    return [notes, travel, join, organizer, attendees, alert, repeats, where]
+            lambda: dict(
+                a=w.person().first, b=w.person().first, c=w.person().first, k=w.number(2, 12)
+            ),
+        ),
+        ("[Alert|Reminder set]: {k} minutes before", lambda: dict(k=w.pick([5, 10, 15, 30, 60]))),
+        (
+            "[Repeats|Recurring] every {d}[ until {m}|]",
+            lambda: dict(d=w.day(1, 7).wd, m=w.day(30, 120).md),
+        ),
+        (
+            "[Directions|Entrance]: {s}, [floor {k}|suite {k}]",
+            lambda: dict(s=w.address(), k=w.number(2, 30)),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -446,7 +402,7 @@ def delivery(w: World, n: int, size: str) -> Draft:
         sequence.append("delivered")
         facts.insert(2, spot)
     makers = [lambda k=k: status(k) for k in sequence]
-    docs = _stack(w, n, makers[0], [other], makers[1:])
+    docs = assemble(w, n, makers[0], [other], makers[1:], rounds=2)
     if len(docs) < n:
         docs += [other() for _ in range(n - len(docs))]
     if n > len(sequence):
@@ -455,52 +411,40 @@ def delivery(w: World, n: int, size: str) -> Draft:
 
 
 def _delivery_pads(w: World) -> list:
-    def driver() -> str:
-        return w.say(
-            "[Your driver is|Driver:] {p}[, {k} stops away|]", p=w.person().first, k=w.number(2, 15)
-        )
-
-    def pin() -> str:
-        return w.say("[Share this PIN with the driver|Delivery code]: {c}", c=w.code(4))
-
-    def instructions() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
+            "[Your driver is|Driver:] {p}[, {k} stops away|]",
+            lambda: dict(p=w.person().first, k=w.number(2, 15)),
+        ),
+        ("[Share this PIN with the driver|Delivery code]: {c}", lambda: dict(c=w.code(4))),
+        (
             "[Add delivery instructions|Not home?] [in the app|Choose a {x}]",
-            x=w.pick(["neighbor", "safe place", "pickup point"]),
-        )
-
-    def order() -> str:
-        return w.say(
-            "[Order|Order number] {o} · {k} [item|items]", o=w.code(7, prefix="#"), k=w.number(1, 4)
-        )
-
-    def signature() -> str:
-        return w.say(
-            "[Signature required|No signature needed][ - {p} can sign|]", p=w.person().first
-        )
-
-    def reroute() -> str:
-        return w.say(
+            lambda: dict(x=w.pick(["neighbor", "safe place", "pickup point"])),
+        ),
+        (
+            "[Order|Order number] {o} · {k} [item|items]",
+            lambda: dict(o=w.code(7, prefix="#"), k=w.number(1, 4)),
+        ),
+        (
+            "[Signature required|No signature needed][ - {p} can sign|]",
+            lambda: dict(p=w.person().first),
+        ),
+        (
             "[Not home?|Away?] [Reroute to|Pick up at] the {s} locker[ at {a}|]",
-            s=w.pick(pools.STREETS),
-            a=w.address(),
-        )
-
-    def weight() -> str:
-        return w.say(
+            lambda: dict(s=w.pick(pools.STREETS), a=w.address()),
+        ),
+        (
             "[Package|Parcel] weight {k} kg · [{x} box|{x} envelope]",
-            k=f"{w.number(0, 14)}.{w.number(1, 9)}",
-            x=w.pick(["large", "small", "medium"]),
-        )
-
-    def rate() -> str:
-        return w.say(
+            lambda: dict(
+                k=f"{w.number(0, 14)}.{w.number(1, 9)}", x=w.pick(["large", "small", "medium"])
+            ),
+        ),
+        (
             "[Rate your {c} delivery|How did {p} do?] [in the app|with a tap]",
-            c=w.pick(pools.CARRIERS),
-            p=w.person().first,
-        )
-
-    return [driver, pin, instructions, order, signature, reroute, weight, rate]
+            lambda: dict(c=w.pick(pools.CARRIERS), p=w.person().first),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -609,85 +553,52 @@ def finance(w: World, n: int, size: str) -> Draft:
 
 
 def _finance_pads(w: World) -> list:
-    def available() -> str:
-        return w.say("[Available balance|Available]: {a}", a=w.money(50, 4200))
-
-    def points() -> str:
-        return w.say(
-            "[You earned|+] {k} [points|cashback points][ this month|]", k=w.number(3, 240)
-        )
-
-    def tip() -> str:
-        return w.say("[Tap to|Open the app to] [review|freeze your card|see details]")
-
-    def location() -> str:
-        return w.say("[Location|Where]: {c}[, {s}|]", c=w.city(), s=w.address())
-
-    def category() -> str:
-        return w.say(
+    return phrases(
+        w,
+        ("[Available balance|Available]: {a}", lambda: dict(a=w.money(50, 4200))),
+        (
+            "[You earned|+] {k} [points|cashback points][ this month|]",
+            lambda: dict(k=w.number(3, 240)),
+        ),
+        ("[Tap to|Open the app to] [review|freeze your card|see details]", lambda: {}),
+        ("[Location|Where]: {c}[, {s}|]", lambda: dict(c=w.city(), s=w.address())),
+        (
             "[Category|Spending category]: {x} · {k}% of your {m} budget",
-            x=w.pick(["Groceries", "Transport", "Dining", "Bills", "Shopping"]),
-            k=w.number(5, 95),
-            m=w.today.value.strftime("%B"),
-        )
-
-    def not_you() -> str:
-        return w.say(
+            lambda: dict(
+                x=w.pick(["Groceries", "Transport", "Dining", "Bills", "Shopping"]),
+                k=w.number(5, 95),
+                m=w.today.value.strftime("%B"),
+            ),
+        ),
+        (
             "[Not you?|Don't recognize this?] Call {ph}[ or freeze the card|]",
-            ph=f"1-800-{w.code(3)}-{w.code(4)}",
-        )
-
-    def pending() -> str:
-        return w.say("[Pending|Posting] [until|on] {d}", d=w.day(1, 3).md)
-
-    def savings() -> str:
-        return w.say(
+            lambda: dict(ph=f"1-800-{w.code(3)}-{w.code(4)}"),
+        ),
+        ("[Pending|Posting] [until|on] {d}", lambda: dict(d=w.day(1, 3).md)),
+        (
             "[Round-ups|Savings pot] [added|moved] {a} to [Holiday fund|Rainy day]",
-            a=w.money(0.2, 9),
-        )
-
-    def merchant_info() -> str:
-        return w.say(
+            lambda: dict(a=w.money(0.2, 9)),
+        ),
+        (
             "[Merchant|Paid to]: {m} ({x})",
-            m=w.pick(pools.MERCHANTS),
-            x=w.pick(["contactless", "online", "chip and PIN", "Apple Pay"]),
-        )
-
-    def limit() -> str:
-        return w.say(
+            lambda: dict(
+                m=w.pick(pools.MERCHANTS),
+                x=w.pick(["contactless", "online", "chip and PIN", "Apple Pay"]),
+            ),
+        ),
+        (
             "[Daily limit|Remaining limit]: {a} of {b}",
-            a=w.money(50, 900),
-            b=w.money(1000, 2500, cents=False),
-        )
-
-    def statement() -> str:
-        return w.say(
+            lambda: dict(a=w.money(50, 900), b=w.money(1000, 2500, cents=False)),
+        ),
+        (
             "[Your {m} statement is ready|Statement closes {d}]",
-            m=w.today.value.strftime("%B"),
-            d=w.day(3, 20).md,
-        )
-
-    def fx() -> str:
-        return w.say(
+            lambda: dict(m=w.today.value.strftime("%B"), d=w.day(3, 20).md),
+        ),
+        (
             "[No foreign fee|Foreign fee] {a}[ · rate {r}|]",
-            a=w.money(0, 4),
-            r=f"1.{w.number(5, 40):02d}",
-        )
-
-    return [
-        available,
-        points,
-        tip,
-        location,
-        category,
-        not_you,
-        pending,
-        savings,
-        merchant_info,
-        limit,
-        statement,
-        fx,
-    ]
+            lambda: dict(a=w.money(0, 4), r=f"1.{w.number(5, 40):02d}"),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -812,58 +723,41 @@ def news(w: World, n: int, size: str) -> Draft:
 
 
 def _news_pads(w: World, city: str) -> list:
-    def live() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
             "[Live updates|Follow live coverage] [from {c}|with {p}] [in the app|]",
-            c=city,
-            p=w.person().full,
-        )
-
-    def read() -> str:
-        return w.say(
+            lambda: dict(c=city, p=w.person().full),
+        ),
+        (
             "[{k}-minute read|Read more] · [by|reporting by] {p}",
-            k=w.number(2, 9),
-            p=w.person().full,
-        )
-
-    def quote() -> str:
-        return w.say(
+            lambda: dict(k=w.number(2, 9), p=w.person().full),
+        ),
+        (
             '"[This is|It\'s] a [big|difficult|long overdue] [step|moment] for {c}," said {p}.',
-            c=city,
-            p=w.person().full,
-        )
-
-    def vote() -> str:
-        return w.say(
+            lambda: dict(c=city, p=w.person().full),
+        ),
+        (
             "The [vote|decision] was {a} to {b}[ after {k} hours of debate|].",
-            a=w.number(5, 12),
-            b=w.number(1, 4),
-            k=w.number(2, 9),
-        )
-
-    def when() -> str:
-        return w.say(
+            lambda: dict(a=w.number(5, 12), b=w.number(1, 4), k=w.number(2, 9)),
+        ),
+        (
             "[Work|The change] [starts|takes effect] [in {m}|on {d}][ and runs for {k} months|].",
-            m=w.day(30, 200).value.strftime("%B"),
-            d=w.day(5, 60).md,
-            k=w.number(3, 24),
-        )
-
-    def critics() -> str:
-        return w.say(
+            lambda: dict(
+                m=w.day(30, 200).value.strftime("%B"), d=w.day(5, 60).md, k=w.number(3, 24)
+            ),
+        ),
+        (
             "[Critics|Opponents], including {p}, [say|argue] the [cost|plan] [is too "
             "high|ignores the suburbs].",
-            p=w.person().full,
-        )
-
-    def figures() -> str:
-        return w.say(
+            lambda: dict(p=w.person().full),
+        ),
+        (
             "[About|Nearly] {k},000 [residents|commuters|fans] [are affected|will "
             "benefit], [officials|organizers] [said|estimate].",
-            k=w.number(2, 300),
-        )
-
-    return [live, read, quote, vote, when, critics, figures]
+            lambda: dict(k=w.number(2, 300)),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -907,80 +801,48 @@ def reminders(w: World, n: int, size: str) -> Draft:
 
 
 def _reminder_pads(w: World) -> list:
-    def sub() -> str:
-        a, b, c = w.shuffled(pools.GROCERIES)[:3]
-        return w.say("[Subtasks|Checklist|Shopping list]: {a}, {b}[, {c}|]", a=a, b=b, c=c)
-
-    def where() -> str:
-        return w.say("[When I arrive at|Location:] {a}", a=w.address())
-
-    def list_name() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
+            "[Subtasks|Checklist|Shopping list]: {a}, {b}[, {c}|]",
+            lambda: dict(zip("abc", w.shuffled(pools.GROCERIES)[:3], strict=True)),
+        ),
+        ("[When I arrive at|Location:] {a}", lambda: dict(a=w.address())),
+        (
             "[List|In list]: {x}",
-            x=w.pick(["Home", "Errands", "Work", "Family", "Groceries", "Admin"]),
-        )
-
-    def note_() -> str:
-        return w.say(
-            "[Notes|Note]: [ask|remind] {p} about the {t}", p=w.person().first, t=w.topic()
-        )
-
-    def repeat() -> str:
-        return w.say(
-            "[Repeats|Repeat] [every {d}|monthly on the {k}]", d=w.day(1, 7).wd, k=w.number(1, 28)
-        )
-
-    def flagged() -> str:
-        return w.say("[Flagged|Priority: high] · [added by|shared by] {p}", p=w.person().first)
-
-    def link() -> str:
-        return w.say("[Link|URL]: {x}.example/{k}", x=w.pick(pools.STREETS).lower(), k=w.code(5))
-
-    def early() -> str:
-        return w.say("[Early reminder|Also remind me] {k} [hours|days] before", k=w.number(1, 3))
-
-    def bring() -> str:
-        return w.say(
+            lambda: dict(x=w.pick(["Home", "Errands", "Work", "Family", "Groceries", "Admin"])),
+        ),
+        (
+            "[Notes|Note]: [ask|remind] {p} about the {t}",
+            lambda: dict(p=w.person().first, t=w.topic()),
+        ),
+        (
+            "[Repeats|Repeat] [every {d}|monthly on the {k}]",
+            lambda: dict(d=w.day(1, 7).wd, k=w.number(1, 28)),
+        ),
+        ("[Flagged|Priority: high] · [added by|shared by] {p}", lambda: dict(p=w.person().first)),
+        ("[Link|URL]: {x}.example/{k}", lambda: dict(x=w.pick(pools.STREETS).lower(), k=w.code(5))),
+        ("[Early reminder|Also remind me] {k} [hours|days] before", lambda: dict(k=w.number(1, 3))),
+        (
             "[Bring|Take] [the {f}|your ID|the receipt from {d}]",
-            f=w.pick(pools.FILE_KINDS),
-            d=w.day(-20, -1).md,
-        )
-
-    def call_first() -> str:
-        return w.say(
+            lambda: dict(f=w.pick(pools.FILE_KINDS), d=w.day(-20, -1).md),
+        ),
+        (
             "[Call first|Check hours]: {ph}[, closes at {t}|]",
-            ph=f"{w.code(3)}-{w.code(3)}-{w.code(4)}",
-            t=w.time(16, 20),
-        )
-
-    def tags() -> str:
-        return w.say(
+            lambda: dict(ph=f"{w.code(3)}-{w.code(3)}-{w.code(4)}", t=w.time(16, 20)),
+        ),
+        (
             "[Tags|Tagged]: #{a} #{b}",
-            a=w.pick(["home", "errands", "money", "family", "health"]),
-            b=w.pick(["weekly", "urgent", "later", "admin"]),
-        )
-
-    def snoozed() -> str:
-        return w.say(
+            lambda: dict(
+                a=w.pick(["home", "errands", "money", "family", "health"]),
+                b=w.pick(["weekly", "urgent", "later", "admin"]),
+            ),
+        ),
+        (
             "[Snoozed {k} times|Overdue by {k} days] · [last edited|created] {d}",
-            k=w.number(1, 5),
-            d=w.day(-20, -1).md,
-        )
-
-    return [
-        sub,
-        where,
-        list_name,
-        note_,
-        repeat,
-        flagged,
-        link,
-        early,
-        bring,
-        call_first,
-        tags,
-        snoozed,
-    ]
+            lambda: dict(k=w.number(1, 5), d=w.day(-20, -1).md),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1078,67 +940,46 @@ def social_notif(w: World, n: int, size: str) -> Draft:
 
 
 def _social_pads(w: World) -> list:
-    def mutual() -> str:
-        return w.say("[{k} mutual friends|Friends with {p}]", k=w.number(2, 40), p=w.person().first)
-
-    def reply() -> str:
-        return w.say("[Reply|Tap to reply] · [{k} replies|{k} reactions]", k=w.number(2, 60))
-
-    def more() -> str:
-        return w.say(
+    return phrases(
+        w,
+        (
+            "[{k} mutual friends|Friends with {p}]",
+            lambda: dict(k=w.number(2, 40), p=w.person().first),
+        ),
+        ("[Reply|Tap to reply] · [{k} replies|{k} reactions]", lambda: dict(k=w.number(2, 60))),
+        (
             "[{p} and {k} others also commented|{k} new comments]",
-            p=w.person().first,
-            k=w.number(2, 40),
-        )
-
-    def going() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, k=w.number(2, 40)),
+        ),
+        (
             "[{k} going|{k} interested] · [{p} is going|hosted by {p}]",
-            k=w.number(3, 80),
-            p=w.person().full,
-        )
-
-    def story() -> str:
-        return w.say(
-            "{p} [added to their story|posted for the first time in a while]", p=w.person().full
-        )
-
-    def suggested() -> str:
-        return w.say(
-            "[People you may know|Suggested]: {p}, {q}", p=w.person().full, q=w.person().full
-        )
-
-    def thread() -> str:
-        return w.say(
+            lambda: dict(k=w.number(3, 80), p=w.person().full),
+        ),
+        (
+            "{p} [added to their story|posted for the first time in a while]",
+            lambda: dict(p=w.person().full),
+        ),
+        (
+            "[People you may know|Suggested]: {p}, {q}",
+            lambda: dict(p=w.person().full, q=w.person().full),
+        ),
+        (
             '{p} replied: "[haha same|this is the best|we need a rematch at {v}|so jealous]"',
-            p=w.person().first,
-            v=w.venue(),
-        )
-
-    def album() -> str:
-        return w.say(
+            lambda: dict(p=w.person().first, v=w.venue()),
+        ),
+        (
             '[{k} new photos in|Added to] the album "{c} {y}"',
-            k=w.number(3, 60),
-            c=w.city(),
-            y=w.number(2019, 2025),
-        )
-
-    def birthday() -> str:
-        return w.say(
+            lambda: dict(k=w.number(3, 60), c=w.city(), y=w.number(2019, 2025)),
+        ),
+        (
             "[It's {p}'s birthday today|{p} has a birthday on {d}] - [say hi|send wishes]",
-            p=w.person().full,
-            d=w.day(1, 6).wd,
-        )
-
-    def group() -> str:
-        return w.say(
+            lambda: dict(p=w.person().full, d=w.day(1, 6).wd),
+        ),
+        (
             "[New post in|Activity in] {h} [{c}|club] · {k} [new posts|unread]",
-            h=w.pick(pools.HOBBIES).title(),
-            c=w.city(),
-            k=w.number(2, 30),
-        )
-
-    return [mutual, reply, more, going, story, suggested, thread, album, birthday, group]
+            lambda: dict(h=w.pick(pools.HOBBIES).title(), c=w.city(), k=w.number(2, 30)),
+        ),
+    )
 
 
 BUILDERS = {
