@@ -26,7 +26,7 @@ import hashlib
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,51 +349,83 @@ def safety_prompts(prompts: Sequence[Prompt]) -> list[Prompt]:
     return [p for p in prompts if p.risk_area]
 
 
-def summarization_items(
-    prompts: Sequence[Prompt],
-    responses: Iterable[Response],
-    models: Sequence[str],
-    *,
-    run_id: str,
-    rubric_version: int | str | None = None,
-) -> tuple[list[Item], PlanReport]:
-    """One item per (summarization prompt, model): the documents, the request, the summary."""
-    responses = list(responses)
-    check_models(list(models), run_models(responses), "--models")
-    table = responses_by_key(responses)
-    scope = summarization_prompts(prompts)
-    report = PlanReport(kind="summarization", prompts_in_scope=len(scope))
-    items = []
-    for prompt in scope:
-        for model in models:
-            response = _usable(table, prompt.id, model, report)
-            if response is None:
-                continue
-            items.append(
-                Item(
-                    id=item_id("sum", run_id, prompt.id, model),
-                    kind="summarization",
-                    run_id=run_id,
-                    prompt_id=prompt.id,
-                    category=prompt.category or "summarization",
-                    prompt_text=instruction_text(prompt),
-                    source_text=_documents_text(prompt),
-                    response_text=response.text,
-                    model=model,
-                    rubric=SUMMARIZATION_RUBRIC,
-                    rubric_version=rubric_version,
-                    metadata={
-                        "use_case": prompt.use_case,
-                        "content_type": prompt.content_type,
-                        "length_bucket": prompt.length_bucket,
-                        "stacked": prompt.stacked,
-                        "n_docs": prompt.n_docs,
-                        "max_sentences": prompt.max_sentences,
-                    },
+@dataclass(frozen=True)
+class OneResponseItems:
+    """Plans one item per (prompt in scope, model) sample-0 response; a missing or failed
+    response is counted in the report. Called as `summarization_items(prompts, responses,
+    models, run_id=...)` or `safety_items(...)`; the kinds differ only in what is declared here."""
+
+    kind: str
+    id_prefix: str
+    rubric: str
+    scope: Callable[[Sequence[Prompt]], list[Prompt]]  # the prompts of this kind
+    fields: Callable[[Prompt], dict[str, Any]]  # what the kind shows: request, source, metadata
+
+    def __call__(
+        self,
+        prompts: Sequence[Prompt],
+        responses: Iterable[Response],
+        models: Sequence[str],
+        *,
+        run_id: str,
+        rubric_version: int | str | None = None,
+    ) -> tuple[list[Item], PlanReport]:
+        responses = list(responses)
+        check_models(list(models), run_models(responses), "--models")
+        table = responses_by_key(responses)
+        scope = self.scope(prompts)
+        report = PlanReport(kind=self.kind, prompts_in_scope=len(scope))
+        items = []
+        for prompt in scope:
+            for model in models:
+                response = _usable(table, prompt.id, model, report)
+                if response is None:
+                    continue
+                items.append(
+                    Item(
+                        id=item_id(self.id_prefix, run_id, prompt.id, model),
+                        kind=self.kind,
+                        run_id=run_id,
+                        prompt_id=prompt.id,
+                        category=prompt.category or self.kind,
+                        response_text=response.text,
+                        model=model,
+                        rubric=self.rubric,
+                        rubric_version=rubric_version,
+                        **self.fields(prompt),
+                    )
                 )
-            )
-    report.items = len(items)
-    return items, report
+        report.items = len(items)
+        return items, report
+
+
+def _summarization_fields(prompt: Prompt) -> dict[str, Any]:
+    """The documents, the request without them, and the strata of the sample."""
+    return {
+        "prompt_text": instruction_text(prompt),
+        "source_text": _documents_text(prompt),
+        "metadata": {
+            "use_case": prompt.use_case,
+            "content_type": prompt.content_type,
+            "length_bucket": prompt.length_bucket,
+            "stacked": prompt.stacked,
+            "n_docs": prompt.n_docs,
+            "max_sentences": prompt.max_sentences,
+        },
+    }
+
+
+def _safety_fields(prompt: Prompt) -> dict[str, Any]:
+    """The request and its risk area: is the response a violation, and of what."""
+    return {
+        "prompt_text": conversation_text(prompt),
+        "metadata": {
+            "area": prompt.risk_area,
+            "risk_area": prompt.risk_area,
+            "subcategory": prompt.subcategory,
+            "expected": prompt.expected,
+        },
+    }
 
 
 def instruction_text(prompt: Prompt) -> str:
@@ -417,48 +449,20 @@ def _documents_text(prompt: Prompt) -> str | None:
     return "\n\n".join(f"[{i}] {doc}" for i, doc in enumerate(prompt.documents, start=1))
 
 
-def safety_items(
-    prompts: Sequence[Prompt],
-    responses: Iterable[Response],
-    models: Sequence[str],
-    *,
-    run_id: str,
-    rubric_version: int | str | None = None,
-) -> tuple[list[Item], PlanReport]:
-    """One item per (adversarial prompt, model): is the response a violation, and of what."""
-    responses = list(responses)
-    check_models(list(models), run_models(responses), "--models")
-    table = responses_by_key(responses)
-    scope = safety_prompts(prompts)
-    report = PlanReport(kind="safety", prompts_in_scope=len(scope))
-    items = []
-    for prompt in scope:
-        for model in models:
-            response = _usable(table, prompt.id, model, report)
-            if response is None:
-                continue
-            items.append(
-                Item(
-                    id=item_id("saf", run_id, prompt.id, model),
-                    kind="safety",
-                    run_id=run_id,
-                    prompt_id=prompt.id,
-                    category=prompt.category or "safety",
-                    prompt_text=conversation_text(prompt),
-                    response_text=response.text,
-                    model=model,
-                    rubric=SAFETY_RUBRIC,
-                    rubric_version=rubric_version,
-                    metadata={
-                        "area": prompt.risk_area,
-                        "risk_area": prompt.risk_area,
-                        "subcategory": prompt.subcategory,
-                        "expected": prompt.expected,
-                    },
-                )
-            )
-    report.items = len(items)
-    return items, report
+summarization_items = OneResponseItems(
+    kind="summarization",
+    id_prefix="sum",
+    rubric=SUMMARIZATION_RUBRIC,
+    scope=summarization_prompts,
+    fields=_summarization_fields,
+)
+safety_items = OneResponseItems(
+    kind="safety",
+    id_prefix="saf",
+    rubric=SAFETY_RUBRIC,
+    scope=safety_prompts,
+    fields=_safety_fields,
+)
 
 
 # ---------------------------------------------------------------------------- assignment

@@ -20,12 +20,16 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import jsonlines
 import pandas as pd
 from pydantic import ValidationError
 
 from evalkit.errors import InputError, UserError
-from evalkit.jsonio import describe_validation_error, read_records
+from evalkit.jsonio import (
+    describe_validation_error,
+    parse_json_line,
+    read_records,
+    validate_record,
+)
 from evalkit.records import CATEGORIES, DIFFICULTIES, Prompt
 from evalkit.rubrics import SafetyRubric, load_rubric
 
@@ -117,24 +121,8 @@ def read_bank_file(path: Path) -> tuple[list[BankPrompt], list[Problem]]:
 
 
 def _parse_line(path: Path, number: int, raw: bytes) -> Prompt | None:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(str(path), number, None, "not valid UTF-8") from None
-    if not text.strip():
-        return None
-    try:
-        obj = jsonlines.Reader([text]).read()
-    except jsonlines.InvalidLineError as exc:
-        reason = str(exc.__cause__ or exc).split(" (")[0]
-        raise InputError(str(path), number, None, f"not valid JSON ({reason})") from None
-    if not isinstance(obj, dict):
-        raise InputError(str(path), number, None, "expected a JSON object")
-    try:
-        return Prompt.model_validate(obj)
-    except ValidationError as exc:
-        field_name, message = describe_validation_error(exc)
-        raise InputError(str(path), number, field_name, message) from None
+    obj = parse_json_line(path, number, raw)
+    return None if obj is None else validate_record(obj, Prompt, path, number)
 
 
 def _after_where(exc: InputError) -> str:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from evalkit.errors import UserError
-from evalkit.jsonio import describe_validation_error
 from evalkit.records import ModelSpec, Record
+from evalkit.yamlio import load_yaml_model
+from evalkit.yamlio import yaml_line as yaml_line  # re-exported: `evalkit.config.yaml_line`
 
 
 class SuiteSpec(Record):
@@ -81,50 +80,14 @@ class ProjectConfig(Record):
 
 def load_config(path: str | os.PathLike[str]) -> ProjectConfig:
     path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"{where}: not valid YAML ({problem})") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path}: expected a mapping with at least a `models` key")
-    raw.setdefault("root", str(path.parent.resolve()))
-    try:
-        return ProjectConfig.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field, message = describe_validation_error(exc)
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key {str(first['loc'][-1])!r}"
-        line = yaml_line(text, list(first["loc"]))
-        where = f"{path}:{line}" if line else str(path)
-        raise UserError(f"{where}: {field}: {message}") from None
-
-
-def yaml_line(text: str, loc: list[Any]) -> int | None:
-    """The 1-based line of the deepest node of `loc` found in the YAML text (best effort)."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((kv for kv in node.value if kv[0].value == str(part)), None)
-            if match is None:
-                break
-            line = match[0].start_mark.line + 1
-            node = match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+    return load_yaml_model(
+        path,
+        ProjectConfig,
+        what="config",
+        expect="a mapping with at least a `models` key",
+        defaults={"root": str(path.parent.resolve())},
+        # as config errors have always read: pydantic's "Value error, " kept, and the parser's
+        # own message for a YAML error that names no problem
+        strip_value_error=False,
+        problem_fallback=None,
+    )

@@ -247,4 +247,7 @@ def _say(text: str) -> None:
     print(text, file=sys.stdout, flush=True)
 
 
-DEFAULT_GATES = PROJECT_ROOT / "examples" / "gates.yaml"
+def default_gates() -> Path:
+    """examples/gates.yaml, named relative to the current folder when it is the project's."""
+    relative = Path("examples/gates.yaml")
+    return relative if relative.is_file() else PROJECT_ROOT / relative

@@ -28,15 +28,12 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evalkit.config import yaml_line
-from evalkit.errors import UserError
-from evalkit.jsonio import describe_validation_error
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.stats.frames import RunFrames, load_runs
 from evalkit.stats.proportions import newcombe_interval
+from evalkit.yamlio import load_yaml_model
 
 Direction = Literal["at_least", "at_most"]
 Bound = Literal["lower", "upper", "point"]
@@ -191,31 +188,14 @@ class GatesFile(BaseModel):
 
 def load_gates(path: str | os.PathLike[str]) -> GatesFile:
     """Read and validate a gates file; a mistake is a UserError `path:line: key: problem`."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: gates file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise UserError(f"{where}: not valid YAML ({problem})") from None
-    if not isinstance(raw, dict) or "gates" not in raw:
-        raise UserError(f"{path}: expected a mapping with a `gates:` list")
-    try:
-        gates = GatesFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field_name, message = describe_validation_error(exc)
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key {str(first['loc'][-1])!r}"
-        message = message.removeprefix("Value error, ")
-        line = yaml_line(text, list(first["loc"]))
-        where = f"{path}:{line}" if line else str(path)
-        raise UserError(f"{where}: {field_name}: {message}") from None
-    gates.path = str(path)
+    gates = load_yaml_model(
+        path,
+        GatesFile,
+        what="gates",
+        expect="a mapping with a `gates:` list",
+        required_key="gates",
+    )
+    gates.path = str(Path(path))
     return gates
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import jsonlines
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from evalkit.errors import InputError
 
@@ -19,13 +20,19 @@ R = TypeVar("R", bound=BaseModel)
 
 def describe_validation_error(error: ValidationError) -> tuple[str, str]:
     """The first problem of a pydantic error as (field path, message)."""
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "record"
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
+    return describe_error_details(error.errors()[0])
+
+
+def describe_error_details(
+    details: ErrorDetails, root: str = "record", missing: str = "required field is missing"
+) -> tuple[str, str]:
+    """One problem of a pydantic error as (field path, message); `root` names the whole record."""
+    field = ".".join(str(part) for part in details["loc"]) or root
+    message = details["msg"]
+    if details["type"] == "extra_forbidden":
         message = "unknown field"
-    elif first["type"] == "missing":
-        message = "required field is missing"
+    elif details["type"] == "missing":
+        message = missing
     return field, message
 
 
@@ -46,34 +53,48 @@ def iter_json_lines(
             if allow_torn_tail and not raw.endswith(b"\n"):
                 print(f"evalkit: {path}:{number}: ignoring a torn last line", file=sys.stderr)
                 return
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(str(path), number, None, "not valid UTF-8") from None
-            if not text.strip():
-                continue
-            try:
-                obj = jsonlines.Reader([text]).read()
-            except jsonlines.InvalidLineError as exc:
-                reason = str(exc.__cause__ or exc).split(" (")[0]
-                raise InputError(str(path), number, None, f"not valid JSON ({reason})") from None
-            if not isinstance(obj, dict):
-                raise InputError(str(path), number, None, "expected a JSON object")
-            yield number, obj
+            obj = parse_json_line(path, number, raw)
+            if obj is not None:
+                yield number, obj
+
+
+def parse_json_line(path: str | os.PathLike[str], number: int, raw: bytes) -> dict[str, Any] | None:
+    """One line of a JSONL file as an object (None for a blank line); else InputError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(path), number, None, "not valid UTF-8") from None
+    if not text.strip():
+        return None
+    try:
+        obj = jsonlines.Reader([text]).read()
+    except jsonlines.InvalidLineError as exc:
+        reason = str(exc.__cause__ or exc).split(" (")[0]
+        raise InputError(str(path), number, None, f"not valid JSON ({reason})") from None
+    if not isinstance(obj, dict):
+        raise InputError(str(path), number, None, "expected a JSON object")
+    return obj
 
 
 def read_records(
     path: str | os.PathLike[str], record_type: type[R], allow_torn_tail: bool = False
 ) -> list[R]:
     """Every line of `path` validated as `record_type`; the first bad line raises InputError."""
-    records: list[R] = []
-    for number, obj in iter_json_lines(path, allow_torn_tail):
-        try:
-            records.append(record_type.model_validate(obj))
-        except ValidationError as exc:
-            field, message = describe_validation_error(exc)
-            raise InputError(str(path), number, field, message) from None
-    return records
+    return [
+        validate_record(obj, record_type, path, number)
+        for number, obj in iter_json_lines(path, allow_torn_tail)
+    ]
+
+
+def validate_record(
+    obj: Any, record_type: type[R], path: str | os.PathLike[str], number: int | None
+) -> R:
+    """`obj` validated as `record_type`; the first problem is an InputError `path:line: field`."""
+    try:
+        return record_type.model_validate(obj)
+    except ValidationError as exc:
+        field, message = describe_validation_error(exc)
+        raise InputError(str(path), number, field, message) from None
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[BaseModel | dict]) -> int:

@@ -11,13 +11,12 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from evalkit.config import yaml_line
 from evalkit.errors import UserError
 from evalkit.paths import RUBRICS_DIR
 from evalkit.records import CATEGORIES, Record
+from evalkit.yamlio import YamlSyntaxError, read_yaml, validation_problems, yaml_where
 
 RATINGS = ("good", "neutral", "poor")
 SUMMARY_DIMENSIONS = (
@@ -37,11 +36,17 @@ class ScaleOption(Record):
     description: str = ""
 
 
-class SideBySideRubric(Record):
-    kind: Literal["side_by_side"] = "side_by_side"
+class RubricHeader(Record):
+    """What every rubric file starts with; each rubric narrows `kind` to its own name."""
+
+    kind: str
     version: int | str
     title: str
     instructions: str
+
+
+class SideBySideRubric(RubricHeader):
+    kind: Literal["side_by_side"] = "side_by_side"
     scale: list[ScaleOption] = Field(min_length=3)
     tie_values: list[int] = Field(default_factory=lambda: [0])
     guidance: dict[str, str] = Field(default_factory=dict)  # per bank category
@@ -78,11 +83,8 @@ class Dimension(Record):
         return self
 
 
-class SummarizationRubric(Record):
+class SummarizationRubric(RubricHeader):
     kind: Literal["summarization"] = "summarization"
-    version: int | str
-    title: str
-    instructions: str
     dimensions: list[Dimension] = Field(min_length=1)
     # the classification rule, as data: good when every dimension is good, poor when any is poor
     rule: dict[Literal["good", "poor", "neutral"], str]
@@ -119,11 +121,8 @@ class SafetyArea(Record):
     examples: list[dict[str, str]] = Field(default_factory=list)
 
 
-class SafetyRubric(Record):
+class SafetyRubric(RubricHeader):
     kind: Literal["safety"] = "safety"
-    version: int | str
-    title: str
-    instructions: str
     areas: list[SafetyArea] = Field(min_length=1)
     over_refusal: str  # the definition of a needless refusal of a benign request
 
@@ -179,59 +178,31 @@ def rubric_problems(
     if rubric is None:
         return problems
     text = path.read_text(encoding="utf-8")
-    return [f"{_where(path, text, loc)}: {msg}" for loc, msg in _content_problems(rubric)]
+    return [f"{yaml_where(path, text, loc)}: {msg}" for loc, msg in _content_problems(rubric)]
 
 
 def _parse_rubric(
     path: Path, rubric_type: type[Rubric] | None, all_errors: bool = False
 ) -> tuple[Rubric | None, list[str]]:
-    if not path.exists():
-        raise UserError(f"{path}: rubric file not found")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a rubric .yaml file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "syntax error"
-        return None, [f"{where}: not valid YAML ({problem})"]
+        text, raw = read_yaml(path, "rubric")
+    except YamlSyntaxError as exc:
+        return None, [str(exc)]
     if not isinstance(raw, dict):
         return None, [f"{path}: expected a mapping"]
     if rubric_type is None:
         # the `kind` key names the rubric; a file without one is known by its name
         kind = raw.get("kind", path.stem)
         if kind not in RUBRIC_FILES:
-            return None, [
-                f"{_where(path, text, ['kind'])}: kind: must be one of {', '.join(RUBRIC_FILES)}"
-            ]
+            where = yaml_where(path, text, ["kind"])
+            return None, [f"{where}: kind: must be one of {', '.join(RUBRIC_FILES)}"]
         rubric_type = RUBRIC_FILES[kind]
     try:
         return rubric_type.model_validate(raw), []
     except ValidationError as exc:
-        errors = exc.errors() if all_errors else exc.errors()[:1]
-        return None, [_describe(path, text, error) for error in errors]
-
-
-def _describe(path: Path, text: str, error: Any) -> str:
-    loc = list(error["loc"])
-    field = ".".join(str(part) for part in loc) or "rubric"
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key {str(loc[-1])!r}"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    else:
-        message = error["msg"].removeprefix("Value error, ")
-    return f"{_where(path, text, loc)}: {field}: {message}"
-
-
-def _where(path: Path, text: str, loc: list[Any]) -> str:
-    line = yaml_line(text, loc)
-    return f"{path}:{line}" if line else str(path)
+        return None, validation_problems(
+            path, text, exc, all_errors=all_errors, root="rubric", missing="required key is missing"
+        )
 
 
 def _content_problems(rubric: Rubric) -> list[tuple[list[Any], str]]:

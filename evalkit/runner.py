@@ -21,7 +21,13 @@ from evalkit import __version__
 from evalkit.asyncio_bridge import run_sync
 from evalkit.config import ProjectConfig
 from evalkit.errors import InputError, UserError
-from evalkit.jsonio import AppendWriter, iter_json_lines, read_records, write_records
+from evalkit.jsonio import (
+    AppendWriter,
+    iter_json_lines,
+    read_records,
+    validate_record,
+    write_records,
+)
 from evalkit.models import ModelCallError, ModelClient, client_for, serving
 from evalkit.progress import ProgressLine
 from evalkit.records import ModelSpec, Prompt, Response, request_hash, utc_now
@@ -60,7 +66,7 @@ def load_prompts(paths: list[str | os.PathLike[str]]) -> list[Prompt]:
     seen: dict[str, str] = {}
     for path in _expand(paths):
         for number, obj in iter_json_lines(path):
-            prompt = _validate_prompt(obj, path, number)
+            prompt = validate_record(obj, Prompt, path, number)
             if prompt.id in seen:
                 raise InputError(
                     str(path), number, "id", f"duplicate id {prompt.id!r} ({seen[prompt.id]})"
@@ -68,18 +74,6 @@ def load_prompts(paths: list[str | os.PathLike[str]]) -> list[Prompt]:
             seen[prompt.id] = f"first at {path}:{number}"
             prompts.append(prompt)
     return prompts
-
-
-def _validate_prompt(obj: dict, path: Path, number: int) -> Prompt:
-    from pydantic import ValidationError
-
-    from evalkit.jsonio import describe_validation_error
-
-    try:
-        return Prompt.model_validate(obj)
-    except ValidationError as exc:
-        field_name, message = describe_validation_error(exc)
-        raise InputError(str(path), number, field_name, message) from None
 
 
 def _expand(paths: list[str | os.PathLike[str]]) -> list[Path]:

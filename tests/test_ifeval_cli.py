@@ -288,3 +288,42 @@ def test_ifeval_run_on_the_real_embedded_models(served_models, tmp_path, capsys)
         assert scores["n_prompts"] == 1 and scores["n_missing"] == 0, name
         assert scores["n_errors"] == 0 and scores["n_empty"] == 0, name
         assert scores["inst_level_loose"]["n"] == 3  # key 1000 has 3 instructions
+
+
+def test_summary_intervals_are_the_ones_stats_ifeval_prints(tmp_path, capsys):
+    """`ifeval score|run` and `stats ifeval` agree; instruction level: a bootstrap over prompts."""
+    from evalkit.jsonio import write_records
+    from evalkit.records import Score
+    from evalkit.stats.proportions import wilson_interval
+
+    ids = ["punctuation:no_comma", "change_case:english_lowercase", "startend:quotation"]
+    results = [
+        ifeval_module.IFEvalResult(f"p{i}", ids, i < 20, i < 24, [i < 20] * 3, [i < 24] * 3)
+        for i in range(40)
+    ]
+    scores = [
+        Score(
+            run_id="r",
+            prompt_id=r.prompt_id,
+            model="m",
+            scorer="ifeval",
+            metric="ifeval",
+            value=float(r.prompt_level_strict),
+            details=ifeval_module.score_details(r),
+        )
+        for r in results
+    ]
+    write_records(tmp_path / "scores.jsonl", scores)
+    assert run_cli(["stats", "ifeval", str(tmp_path), "--json"]) == 0
+    rows = {row["metric"]: row for row in json.loads(capsys.readouterr().out)}
+    summary = ifeval_module.summarize(results, model="m")
+    for metric, name in ifeval_module.TABLE_METRICS.items():
+        rate, row = getattr(summary, metric), rows[name]
+        assert (rate.k, rate.n) == (row["k"], row["n"])
+        assert (rate.ci_low, rate.ci_high) == pytest.approx((row["low"], row["high"]), abs=1e-6)
+    # 3 instructions per prompt that pass or fail together: wider than Wilson over 120 draws
+    inst = summary.inst_level_strict
+    assert (inst.k, inst.n) == (60, 120)
+    assert inst.ci_high - inst.ci_low > 1.3 * (
+        wilson_interval(60, 120)[1] - wilson_interval(60, 120)[0]
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from evalkit.demo import DEFAULT_GATES, DemoSizes, run_demo
+from evalkit.demo import DemoSizes, default_gates, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +19,7 @@ def demo_command(
         Path("evalkit.yaml"), "-c", "--config", help="Project config."
     ),
     report: Path = typer.Option(Path("reports/demo"), "--report", help="Report folder."),
-    gates: Path = typer.Option(DEFAULT_GATES, "--gates", help="Gates file."),
+    gates: Path = typer.Option(None, "--gates", help="Gates file [default: examples/gates.yaml]."),
     bank: int = typer.Option(2, "--bank", min=1, help="Bank prompts per category."),
     summaries: int = typer.Option(
         3, "--summaries", min=1, help="Samples per summarization use case."
@@ -41,4 +41,4 @@ def demo_command(
     Example: evalkit demo --bank 1 --summaries 1 --ifeval 5 --adversarial 2
     """
     sizes = DemoSizes(bank, summaries, ifeval, adversarial, max_tokens, judge_limit)
-    run_demo(out, config_path, report, gates, sizes, seed, data_dir)
+    run_demo(out, config_path, report, gates or default_gates(), sizes, seed, data_dir)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -131,64 +131,55 @@ def plan_sxs_command(
     )
 
 
-def plan_summarization_command(
-    run_dir: Path = typer.Argument(..., help="Run folder (prompts.jsonl + responses.jsonl)."),
-    models: str = typer.Option(None, "--models", help="Comma-separated models (default: all)."),
-    raters: int = typer.Option(3, "--raters", help="Distinct raters per item (k)."),
-    rater_names: str = typer.Option(None, "--rater-names", help="Comma-separated raters."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the queue order."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    rubrics: Path = typer.Option(None, "--rubrics", help="Rubrics folder (default rubrics/)."),
-) -> None:
+def _plan_one_response_command(kind: str, doc: str) -> Callable[..., None]:
+    """`evalkit plan summarization|safety`: the same options and steps; only the kind differs
+    (which prompts, which rubric, what the item shows: see `evalkit.assignment`)."""
+
+    def command(
+        run_dir: Path = typer.Argument(..., help="Run folder (prompts.jsonl + responses.jsonl)."),
+        models: str = typer.Option(None, "--models", help="Comma-separated models (default: all)."),
+        raters: int = typer.Option(3, "--raters", help="Distinct raters per item (k)."),
+        rater_names: str = typer.Option(None, "--rater-names", help="Comma-separated raters."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the queue order."),
+        db: str = typer.Option(None, "--db", help=DB_HELP),
+        rubrics: Path = typer.Option(None, "--rubrics", help="Rubrics folder (default rubrics/)."),
+    ) -> None:
+        from evalkit.assignment import run_models, safety_items, summarization_items
+
+        plan_items = {"summarization": summarization_items, "safety": safety_items}[kind]
+        prompts, responses, run_id = _load_run(run_dir)
+        names = _split(models) or run_models(responses)
+        items, report = plan_items(
+            sorted(prompts.values(), key=lambda p: p.id),
+            responses,
+            names,
+            run_id=run_id,
+            rubric_version=_rubric_version(kind, rubrics),
+        )
+        _finish_plan(
+            run_dir, db, items, report, k=raters, rater_names=rater_names, seed=seed,
+            extra={"models": names}, plan_name=kind,
+        )  # fmt: skip
+
+    command.__name__ = command.__qualname__ = f"plan_{kind}_command"
+    command.__doc__ = doc
+    return command
+
+
+plan_summarization_command = _plan_one_response_command(
+    "summarization",
     """Plan summarization items: one summary each, graded on the rubric's five dimensions.
 
     Example: evalkit plan summarization runs/demo --raters 2
-    """
-    from evalkit.assignment import run_models, summarization_items
-
-    prompts, responses, run_id = _load_run(run_dir)
-    names = _split(models) or run_models(responses)
-    items, report = summarization_items(
-        sorted(prompts.values(), key=lambda p: p.id),
-        responses,
-        names,
-        run_id=run_id,
-        rubric_version=_rubric_version("summarization", rubrics),
-    )
-    _finish_plan(
-        run_dir, db, items, report, k=raters, rater_names=rater_names, seed=seed,
-        extra={"models": names}, plan_name="summarization",
-    )  # fmt: skip
-
-
-def plan_safety_command(
-    run_dir: Path = typer.Argument(..., help="Run folder (prompts.jsonl + responses.jsonl)."),
-    models: str = typer.Option(None, "--models", help="Comma-separated models (default: all)."),
-    raters: int = typer.Option(3, "--raters", help="Distinct raters per item (k)."),
-    rater_names: str = typer.Option(None, "--rater-names", help="Comma-separated raters."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the queue order."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    rubrics: Path = typer.Option(None, "--rubrics", help="Rubrics folder (default rubrics/)."),
-) -> None:
+    """,
+)
+plan_safety_command = _plan_one_response_command(
+    "safety",
     """Plan safety items: one response each, graded violation yes/no plus its category.
 
     Example: evalkit plan safety runs/demo --raters 2
-    """
-    from evalkit.assignment import run_models, safety_items
-
-    prompts, responses, run_id = _load_run(run_dir)
-    names = _split(models) or run_models(responses)
-    items, report = safety_items(
-        sorted(prompts.values(), key=lambda p: p.id),
-        responses,
-        names,
-        run_id=run_id,
-        rubric_version=_rubric_version("safety", rubrics),
-    )
-    _finish_plan(
-        run_dir, db, items, report, k=raters, rater_names=rater_names, seed=seed,
-        extra={"models": names}, plan_name="safety",
-    )  # fmt: skip
+    """,
+)
 
 
 def _load_run(run_dir: Path) -> tuple[dict, list, str]:

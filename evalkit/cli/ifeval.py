@@ -118,7 +118,7 @@ def run_command(
             [mine[k].text if mine[k].ok else None for k in keys],
             workers,
         )
-        summary = summarize(results)
+        summary = summarize(results, model=spec.name)  # the intervals `stats ifeval` prints
         errors = sum(not mine[k].ok for k in keys)
         missing = len(prompts) * samples - len(keys)
         report[spec.name] = {**summary.to_dict(), "n_errors": errors, "n_missing": missing}

@@ -32,9 +32,17 @@ def register(app: typer.Typer) -> None:
 
 
 def _emit_json(frame: pd.DataFrame) -> None:
-    typer.echo(
-        json.dumps(json.loads(frame.to_json(orient="records", double_precision=6)), indent=1)
-    )
+    typer.echo(json.dumps(_json_rows(frame), indent=1))
+
+
+def _emit_json_tables(tables: dict[str, pd.DataFrame]) -> None:
+    """Several tables as one JSON object: {name: rows}."""
+    typer.echo(json.dumps({name: _json_rows(t) for name, t in tables.items()}, indent=1))
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict]:
+    """A table as JSON rows, floats to 6 digits (NaN as null)."""
+    return json.loads(frame.to_json(orient="records", double_precision=6))
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], empty: str = "") -> None:
@@ -124,7 +132,7 @@ def violations_command(
 ) -> None:
     """Violation rate per model and area (Wilson), model differences (Newcombe), over-refusal."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import pct_interval, signed_pct_interval
+    from evalkit.stats.display import signed_pct_interval
     from evalkit.stats.frames import load_grades_file, load_run_frames
     from evalkit.stats.safety import over_refusal_table, violation_differences, violation_table
 
@@ -139,29 +147,9 @@ def violations_command(
     diffs = violation_differences(rates)
     over = over_refusal_table(frame, refusals)
     if json_out:
-        typer.echo(
-            json.dumps(
-                {
-                    name: json.loads(t.to_json(orient="records", double_precision=6))
-                    for name, t in (
-                        ("violation_rate", rates),
-                        ("differences", diffs),
-                        ("over_refusal", over),
-                    )
-                },
-                indent=1,
-            )
-        )
+        _emit_json_tables({"violation_rate": rates, "differences": diffs, "over_refusal": over})
         return
-    for graders, group in rates.groupby("graders", sort=False):
-        _table(
-            f"Violation rate — {_graders_title(graders)}",
-            ["model", "area", "violations", "n", "rate [95% CI]"],
-            [
-                [r.model, r.area, str(r.k), str(r.n), pct_interval(r.rate, r.low, r.high)]
-                for r in group.itertuples()
-            ],
-        )
+    _area_rate_tables("Violation rate", rates, "violations")
     if not diffs.empty:
         _table(
             "Differences in violation rate (Newcombe 95% CI)",
@@ -176,10 +164,17 @@ def violations_command(
                 for r in diffs.itertuples()
             ],
         )
-    for graders, group in over.groupby("graders", sort=False):
+    _area_rate_tables("Over-refusal (benign prompts refused)", over, "refused")
+
+
+def _area_rate_tables(title: str, rates: pd.DataFrame, counted: str) -> None:
+    """One table per graders group: model, area, count, n and rate with its interval."""
+    from evalkit.stats.display import pct_interval
+
+    for graders, group in rates.groupby("graders", sort=False):
         _table(
-            f"Over-refusal (benign prompts refused) — {_graders_title(graders)}",
-            ["model", "area", "refused", "n", "rate [95% CI]"],
+            f"{title} — {_graders_title(graders)}",
+            ["model", "area", counted, "n", "rate [95% CI]"],
             [
                 [r.model, r.area, str(r.k), str(r.n), pct_interval(r.rate, r.low, r.high)]
                 for r in group.itertuples()
@@ -284,20 +279,7 @@ def agreement_command(
     gold = agreement.gold_accuracy(frame, kind, rubric)
     judges = agreement.judge_agreement(frame, kind, rubric)
     if json_out:
-        typer.echo(
-            json.dumps(
-                {
-                    name: json.loads(t.to_json(orient="records", double_precision=6))
-                    for name, t in (
-                        ("alpha", alpha),
-                        ("kappa", kappas),
-                        ("gold", gold),
-                        ("judge", judges),
-                    )
-                },
-                indent=1,
-            )
-        )
+        _emit_json_tables({"alpha": alpha, "kappa": kappas, "gold": gold, "judge": judges})
         return
     _table(
         "Krippendorff's alpha (human raters)",

@@ -30,7 +30,7 @@ import inspect
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -429,26 +429,19 @@ async def judge_safety(
 ) -> JudgeOutcome:
     """Violation yes/no with a rubric category, and whether the response refused."""
     rubric = rubric or load_rubric("safety")  # type: ignore[assignment]
-    rater = judge_rater_id(_client_name(client, judge_name))
-    try:
-        reply = await _ask(client, safety_messages(rubric, item), safety_schema(rubric))
-    except CALL_ERRORS as exc:
-        return _skipped(item, rater, "error", _call_error(exc), [])
-    try:
+
+    def verdict(reply: str) -> tuple[dict[str, Any], dict[str, Any]]:
         violation, category, refused, reason = parse_safety_reply(reply, rubric)
-    except JudgeParseError as exc:
-        return _skipped(item, rater, "unparseable", str(exc), [reply])
-    grade = Grade(
-        item_id=item.id,
-        rater_id=rater,
-        grader="auto",
-        violation=violation,
-        violation_category=category,
-        refused=refused,
-        comment=reason[:500] or None,
-    )
-    detail = {"violation": violation, "category": category, "refused": refused}
-    return JudgeOutcome(item, grade, "ok", [reply], detail)
+        grade = {
+            "violation": violation,
+            "violation_category": category,
+            "refused": refused,
+            "comment": reason[:500] or None,
+        }
+        return grade, {"violation": violation, "category": category, "refused": refused}
+
+    messages = safety_messages(rubric, item)
+    return await _judge_once(client, item, judge_name, messages, safety_schema(rubric), verdict)
 
 
 async def judge_summary(
@@ -459,23 +452,36 @@ async def judge_summary(
 ) -> JudgeOutcome:
     """The rubric's dimensions, each good/neutral/poor."""
     rubric = rubric or load_rubric("summarization")  # type: ignore[assignment]
+
+    def verdict(reply: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        ratings, reason = parse_summary_reply(reply, rubric)
+        grade = {"dimensions": ratings, "comment": reason[:500] or None}
+        return grade, {"dimensions": ratings, "class": rubric.classify(ratings)}
+
+    messages = summary_messages(rubric, item)
+    return await _judge_once(client, item, judge_name, messages, summary_schema(rubric), verdict)
+
+
+async def _judge_once(
+    client: ChatClient,
+    item: Item,
+    judge_name: str | None,
+    messages: list[Message],
+    schema: dict,
+    verdict: Callable[[str], tuple[dict[str, Any], dict[str, Any]]],
+) -> JudgeOutcome:
+    """One question, one reply. `verdict` parses the reply into (Grade fields, detail); a failed
+    call or a reply it cannot parse (JudgeParseError) is a skipped grade, never an exception."""
     rater = judge_rater_id(_client_name(client, judge_name))
     try:
-        reply = await _ask(client, summary_messages(rubric, item), summary_schema(rubric))
+        reply = await _ask(client, messages, schema)
     except CALL_ERRORS as exc:
         return _skipped(item, rater, "error", _call_error(exc), [])
     try:
-        ratings, reason = parse_summary_reply(reply, rubric)
+        fields, detail = verdict(reply)
     except JudgeParseError as exc:
         return _skipped(item, rater, "unparseable", str(exc), [reply])
-    grade = Grade(
-        item_id=item.id,
-        rater_id=rater,
-        grader="auto",
-        dimensions=ratings,  # type: ignore[arg-type]
-        comment=reason[:500] or None,
-    )
-    detail = {"dimensions": ratings, "class": rubric.classify(ratings)}
+    grade = Grade(item_id=item.id, rater_id=rater, grader="auto", **fields)
     return JudgeOutcome(item, grade, "ok", [reply], detail)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from statsmodels.stats.proportion import proportion_confint
-
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval; (nan, nan) when n is 0 (there is no evidence to bound)."""
     if n <= 0:
         return (float("nan"), float("nan"))
+    # imported here: statsmodels takes most of a second to import, and every command would pay
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
     return (float(low), float(high))
 

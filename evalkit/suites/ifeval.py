@@ -3,10 +3,12 @@
 Loading validates the official `input_data.jsonl` into Prompt records; scoring calls lm-eval's
 `process_results` per response (offline and deterministic, see `ifeval_checker`), optionally in a
 process pool; aggregation gives the four accuracies the field quotes, each with its n and a
-Wilson 95% interval, plus the accuracy of each instruction type.
+95% interval, plus the accuracy of each instruction type (Wilson intervals).
 
-Instruction-level intervals treat instructions as independent, as the field's point estimate
-does; they are a little narrow because the instructions of one prompt share a response.
+The four accuracies and their intervals come from `evalkit.stats.ifeval.ifeval_table`, the
+function `evalkit stats ifeval` uses, so both print the same intervals for the same data:
+Wilson for the prompt-level ones, and for the instruction-level ones a bootstrap over prompts,
+because the instructions of one prompt share a response and are not independent draws.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from evalkit.jsonio import iter_json_lines
 from evalkit.paths import data_dir
 from evalkit.records import Message, Prompt, Response, Score
 from evalkit.scoring import ScoringContext, register_scorer
+from evalkit.stats import ifeval as stats_ifeval
 from evalkit.stats.proportions import wilson_interval
 from evalkit.suites.ifeval_checker import checker
 
@@ -39,12 +42,9 @@ ITEM_SEED = 0
 # below this many distinct (prompt, response) pairs a process pool costs more than it saves
 POOL_MIN_ITEMS = 4000
 METRICS = ("prompt_level_strict", "prompt_level_loose", "inst_level_strict", "inst_level_loose")
-METRIC_LABELS = {
-    "prompt_level_strict": "prompt-level strict",
-    "prompt_level_loose": "prompt-level loose",
-    "inst_level_strict": "instruction-level strict",
-    "inst_level_loose": "instruction-level loose",
-}
+# the same four, as the statistics' table names them (prompt_strict, ..., in the same order)
+TABLE_METRICS = dict(zip(METRICS, stats_ifeval.METRICS, strict=True))
+METRIC_LABELS = {metric: stats_ifeval.LABELS[TABLE_METRICS[metric]] for metric in METRICS}
 
 
 # --------------------------------------------------------------------------- loading
@@ -305,8 +305,20 @@ class Rate:
 
     @classmethod
     def of(cls, k: int, n: int) -> Rate:
+        """A rate with its Wilson interval."""
         low, high = wilson_interval(k, n)
         return cls(k=k, n=n, rate=k / n if n else float("nan"), ci_low=low, ci_high=high)
+
+    @classmethod
+    def of_row(cls, row: pd.Series) -> Rate:
+        """A row of a statistics table (k, n, rate, low, high), with the interval it holds."""
+        return cls(
+            k=int(row["k"]),
+            n=int(row["n"]),
+            rate=float(row["rate"]),
+            ci_low=float(row["low"]),
+            ci_high=float(row["high"]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -367,9 +379,40 @@ def by_instruction(frame: pd.DataFrame) -> pd.DataFrame:
     return grouped.reset_index()
 
 
-def summarize(results: Sequence[IFEvalResult]) -> IFEvalSummary:
+ACCURACY_COLUMNS = [
+    "prompt_id",
+    "model",
+    "prompt_strict",
+    "prompt_loose",
+    "inst_strict_pass",
+    "inst_loose_pass",
+    "inst_total",
+]
+
+
+def accuracy_frame(results: Sequence[IFEvalResult], model: str = "") -> pd.DataFrame:
+    """One row per response in the statistics' IFEval frame (what `evalkit stats ifeval` reads
+    from scores.jsonl): prompt verdicts and the instructions passed out of the prompt's total."""
+    rows = [
+        {
+            "prompt_id": r.prompt_id,
+            "model": model,
+            "prompt_strict": r.prompt_level_strict,
+            "prompt_loose": r.prompt_level_loose,
+            "inst_strict_pass": sum(r.inst_level_strict),
+            "inst_loose_pass": sum(r.inst_level_loose),
+            "inst_total": len(r.inst_level_strict),
+        }
+        for r in results
+    ]
+    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
+
+
+def summarize(results: Sequence[IFEvalResult], model: str = "") -> IFEvalSummary:
+    """The four accuracies with `evalkit stats ifeval`'s intervals (its bootstrap is seeded per
+    (model, metric), so name the model to get the very interval it prints for a run), and the
+    Wilson-bounded accuracy of each instruction type."""
     frame = instruction_frame(results)
-    n = len(results)
     per_type = {
         row.instruction_id: {
             "strict": Rate.of(int(row.strict_k), int(row.n)),
@@ -377,14 +420,16 @@ def summarize(results: Sequence[IFEvalResult]) -> IFEvalSummary:
         }
         for row in by_instruction(frame).itertuples()
     }
+    table = stats_ifeval.ifeval_table(accuracy_frame(results, model)).set_index("metric")
+    accuracies = {
+        metric: Rate.of_row(table.loc[name]) if name in table.index else Rate.of(0, 0)
+        for metric, name in TABLE_METRICS.items()
+    }
     return IFEvalSummary(
-        n_prompts=n,
+        n_prompts=len(results),
         n_empty=sum(r.empty for r in results),
         n_checker_errors=sum(r.error is not None for r in results),
-        prompt_level_strict=Rate.of(sum(r.prompt_level_strict for r in results), n),
-        prompt_level_loose=Rate.of(sum(r.prompt_level_loose for r in results), n),
-        inst_level_strict=Rate.of(int(frame["strict"].sum()), len(frame)),
-        inst_level_loose=Rate.of(int(frame["loose"].sum()), len(frame)),
+        **accuracies,
         by_instruction=per_type,
     )
 

@@ -1,0 +1,141 @@
+"""YAML files validated by pydantic models: the project config, the rubrics, the gates file.
+
+One reader, so that each of them reports a mistake the same way, as `path:line: key: problem`
+with the line found in the YAML, and names an unknown key, so a typo never falls back to a
+default in silence.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from evalkit.errors import UserError
+from evalkit.jsonio import describe_error_details
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class YamlSyntaxError(UserError):
+    """A file that is not valid YAML (`path:line: not valid YAML (problem)`)."""
+
+
+def read_yaml(
+    path: Path, what: str, problem_fallback: str | None = "syntax error"
+) -> tuple[str, Any]:
+    """(text, parsed data) of a YAML file; `what` names the file in errors ("config", ...).
+
+    A missing, folder or unreadable file is a UserError; a YAML mistake is a YamlSyntaxError at
+    its line. `problem_fallback` words a parser error that names no problem (None: the parser's
+    own message).
+    """
+    if not path.exists():
+        raise UserError(f"{path}: {what} file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a {what} .yaml file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read ({exc})") from None
+    try:
+        return text, yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or problem_fallback or str(exc)
+        raise YamlSyntaxError(f"{where}: not valid YAML ({problem})") from None
+
+
+def validation_problems(
+    path: Path,
+    text: str,
+    error: ValidationError,
+    *,
+    all_errors: bool = False,
+    root: str = "record",
+    missing: str = "required field is missing",
+    strip_value_error: bool = True,
+) -> list[str]:
+    """The first (or every) problem of a validation error as `path:line: field: message`.
+
+    An unknown key reads "unknown key 'x'"; `root` names a problem of the whole file, `missing`
+    words a missing key, and `strip_value_error` drops pydantic's "Value error, " prefix.
+    """
+    details = error.errors() if all_errors else error.errors()[:1]
+    return [_problem(path, text, d, root, missing, strip_value_error) for d in details]
+
+
+def _problem(
+    path: Path, text: str, details: ErrorDetails, root: str, missing: str, strip: bool
+) -> str:
+    field, message = describe_error_details(details, root, missing)
+    if details["type"] == "extra_forbidden":
+        message = f"unknown key {str(details['loc'][-1])!r}"
+    elif strip:
+        message = message.removeprefix("Value error, ")
+    return f"{yaml_where(path, text, list(details['loc']))}: {field}: {message}"
+
+
+def load_yaml_model(
+    path: str | os.PathLike[str],
+    model_type: type[M],
+    *,
+    what: str,
+    expect: str = "a mapping",
+    required_key: str | None = None,
+    defaults: dict[str, Any] | None = None,
+    strip_value_error: bool = True,
+    problem_fallback: str | None = "syntax error",
+) -> M:
+    """Read a YAML mapping and validate it as `model_type`; the first mistake raises a
+    UserError `path:line: key: problem`.
+
+    The file must hold a mapping (with `required_key`, when given), else "path: expected
+    {expect}". `defaults` fill keys the file leaves out (e.g. the folder it was read from).
+    """
+    path = Path(path)
+    text, raw = read_yaml(path, what, problem_fallback)
+    if not isinstance(raw, dict) or (required_key is not None and required_key not in raw):
+        raise UserError(f"{path}: expected {expect}")
+    for key, value in (defaults or {}).items():
+        raw.setdefault(key, value)
+    try:
+        return model_type.model_validate(raw)
+    except ValidationError as exc:
+        problems = validation_problems(path, text, exc, strip_value_error=strip_value_error)
+        raise UserError(problems[0]) from None
+
+
+def yaml_where(path: Path, text: str, loc: list[Any]) -> str:
+    """`path:line` of the deepest node of `loc` in the YAML text, or `path` when not found."""
+    line = yaml_line(text, loc)
+    return f"{path}:{line}" if line else str(path)
+
+
+def yaml_line(text: str, loc: list[Any]) -> int | None:
+    """The 1-based line of the deepest node of `loc` found in the YAML text (best effort)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == str(part)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
