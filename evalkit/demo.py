@@ -235,7 +235,7 @@ def _closing(out: Path, report: Path, minutes: float, gate_code: int) -> str:
     verdict = "all gates passed" if gate_code == 0 else "some gates failed (see the verdicts above)"
     return (
         f"\n== Done in {minutes:.1f} min: {verdict}.\n"
-        f"Report: {report / 'index.html'}  (also index.md, report.pdf)\n"
+        f"Report: {report / 'index.html'}  (also report.md, report.pdf)\n"
         f"Grades so far are the LLM judge's (marked automatic). Add human grades:\n"
         f"  evalkit app {out}        # then open http://127.0.0.1:8501 and sign in as rater1\n"
         f"  with the token printed above (new one: evalkit raters reset rater1 --run {out})\n"
