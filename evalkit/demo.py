@@ -103,8 +103,10 @@ def ifeval_slice(n: int, seed: int, data_dir: str | None) -> list[Prompt]:
     return random.Random(seed).sample(prompts, min(n, len(prompts)))
 
 
-def write_slices(out: Path, sizes: DemoSizes, seed: int, data_dir: str | None) -> dict[str, Path]:
-    """The demo's inputs, one JSONL per prompt set, under RUN_DIR/inputs/."""
+def write_slices(
+    out: Path, sizes: DemoSizes, seed: int, data_dir: str | None
+) -> dict[str, tuple[Path, int]]:
+    """The demo's inputs, one JSONL per prompt set under RUN_DIR/inputs/: (path, prompts)."""
     slices = {
         "bank": bank_slice(sizes.bank_per_category, seed),
         "summarization": summarization_slice(sizes.summaries_per_use_case, seed),
@@ -115,8 +117,8 @@ def write_slices(out: Path, sizes: DemoSizes, seed: int, data_dir: str | None) -
     for name, prompts in slices.items():
         if not prompts:
             raise UserError(f"demo: the {name} slice is empty (is prompts/{name} there?)")
-        paths[name] = out / "inputs" / f"{name}.jsonl"
-        write_records(paths[name], prompts)
+        path = out / "inputs" / f"{name}.jsonl"
+        paths[name] = (path, write_records(path, prompts))
     return paths
 
 
@@ -210,9 +212,10 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     report.mkdir(parents=True, exist_ok=True)
     _say(f"evalkit demo: {candidate} (candidate) vs {baseline} (baseline), judge {judge}")
-    inputs = write_slices(out, sizes, seed, data_dir)
-    counts = ", ".join(f"{name} {sum(1 for _ in open(path))}" for name, path in inputs.items())
+    slices = write_slices(out, sizes, seed, data_dir)
+    counts = ", ".join(f"{name} {n}" for name, (_, n) in slices.items())
     _say(f"slices written to {out / 'inputs'}: {counts} prompts")
+    inputs = {name: path for name, (path, _) in slices.items()}
     config_file = demo_config(config_path, out, sizes.max_tokens)
     gate_code = 0
     for step in demo_steps(

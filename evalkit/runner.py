@@ -99,13 +99,9 @@ def load_responses(run_dir: str | os.PathLike[str]) -> list[Response]:
     if not path.exists():
         raise UserError(f"{path}: no responses (run `evalkit run` first)")
     latest: dict[Key, Response] = {}
-    for record in _read_tolerating_torn_tail(path):
+    for record in read_records(path, Response, allow_torn_tail=True):
         latest[record.key] = record
     return list(latest.values())
-
-
-def _read_tolerating_torn_tail(path: Path) -> list[Response]:
-    return read_records(path, Response, allow_torn_tail=True)
 
 
 def load_run_prompts(run_dir: str | os.PathLike[str]) -> dict[str, Prompt]:
@@ -167,7 +163,7 @@ def run_prompts(
     summary = RunSummary(run_id=run_dir.name, run_dir=run_dir)
     _merge_run_prompts(run_dir, prompts)
     writer = AppendWriter(run_dir / RESPONSES, fsync=False)  # repairs a torn tail first
-    existing = {r.key: r for r in _read_tolerating_torn_tail(run_dir / RESPONSES)}
+    existing = {r.key: r for r in load_responses(run_dir)}
     jobs, summary.cached = plan_jobs(prompts, models, samples, existing)
     summary.total = summary.cached + len(jobs)
     started_at = utc_now()

@@ -93,12 +93,13 @@ class RunScores:
 
 def find_run_store(run_dir: Path, db: str | None = None) -> Any | None:
     """The run's grade store if one exists (never created here): URL > $EVALKIT_DB > file."""
-    from evalkit.store import DEFAULT_DB_NAME, GradeStore
+    from evalkit.store import DEFAULT_DB_NAME, GradeStore, store_url_for_run
 
-    if db or os.environ.get("EVALKIT_DB"):
-        return GradeStore(db or os.environ["EVALKIT_DB"])
-    path = run_dir / DEFAULT_DB_NAME
-    return GradeStore(path, create=False) if path.exists() else None
+    default = run_dir / DEFAULT_DB_NAME
+    url = store_url_for_run(run_dir, db)
+    if url != str(default):
+        return GradeStore(url)
+    return GradeStore(default, create=False) if default.exists() else None
 
 
 def score_run(
