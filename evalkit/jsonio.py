@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +15,7 @@ import jsonlines
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from evalkit.errors import InputError
+from evalkit.errors import InputError, UserError
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -97,17 +99,63 @@ def validate_record(
         raise InputError(str(path), number, field, message) from None
 
 
+def output_problem(path: Path) -> str | None:
+    """Why `path` cannot be written as an output file, or None when it can (probably)."""
+    if path.is_dir():
+        return "is a folder, expected a file path"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {parent} (permission denied)"
+    return None
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[Any]:
+    """Write `path` all or nothing: a temporary file beside it, renamed over it on success and
+    removed on failure, so no reader ever sees half a file. An I/O failure is a UserError naming
+    the path (exit 2), never a traceback."""
+    path = Path(path)
+    problem = output_problem(path)
+    if problem:
+        raise UserError(f"{path}: cannot write: {problem}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    handle = os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+    try:
+        with handle:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Replace a text file atomically (see `atomic_output`)."""
+    with atomic_output(path) as handle:
+        handle.write(text)
+
+
 def write_records(path: str | os.PathLike[str], records: Iterable[BaseModel | dict]) -> int:
     """Write (replace) a JSONL file atomically; returns the number of lines."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     count = 0
-    with jsonlines.open(tmp, mode="w", compact=True, sort_keys=False) as writer:
+    with atomic_output(path) as handle:
         for record in records:
-            writer.write(_as_dict(record))
+            handle.write(json.dumps(_as_dict(record), ensure_ascii=False, separators=(",", ":")))
+            handle.write("\n")
             count += 1
-    os.replace(tmp, path)
     return count
 
 

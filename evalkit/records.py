@@ -18,13 +18,17 @@ Role = Literal["candidate", "baseline"]
 Tier = Literal["device", "server", "other"]
 Backend = Literal["openai", "llamacpp"]
 Expected = Literal["comply", "refuse"]
+Severity = Literal["low", "medium", "high"]
 ItemKind = Literal["sxs", "summarization", "safety"]
 
 CATEGORIES: tuple[str, ...] = (
+    "analytical_reasoning",
     "brainstorming",
+    "chatbot",
     "classification",
     "closed_qa",
     "coding",
+    "creative_writing",
     "extraction",
     "math_reasoning",
     "open_qa",
@@ -49,6 +53,24 @@ class Message(Record):
     content: str
 
 
+class FactAnswer(Record):
+    """The checkable answer of a factuality prompt, so a grader compares meaning, not substrings.
+
+    - `yes_no`: `claim` is the statement the question asks about, `value` whether it is true;
+    - `number`: `value` with `unit` (e.g. 8849, "m"); `tolerance` is relative (0.01 = 1%);
+    - `entity`: `value` is the canonical name, `aliases` other accepted names;
+    - `false_premise`: `claim` is the false premise the answer must reject, `value` the correction;
+    - `unknown`: the thing asked about does not exist or cannot be known; a good answer says so.
+    """
+
+    type: Literal["yes_no", "number", "entity", "false_premise", "unknown"]
+    value: bool | float | str | None = None
+    unit: str | None = None
+    tolerance: float = Field(0.0, ge=0.0)
+    aliases: list[str] = Field(default_factory=list)
+    claim: str | None = None
+
+
 class Prompt(Record):
     """One prompt of the bank or of a suite. Only `id` and `messages` are required."""
 
@@ -58,6 +80,8 @@ class Prompt(Record):
     category: str | None = None
     difficulty: Difficulty | None = None
     reference: str | None = None
+    # what a good answer must contain or avoid: raters see it (collapsed), the judge gets it
+    checklist: list[str] | None = None
     source: str | None = None
     # coding: expected behaviour or tests
     tests: str | None = None
@@ -68,6 +92,10 @@ class Prompt(Record):
     risk_area: str | None = None
     subcategory: str | None = None
     expected: Expected | None = None
+    severity: Severity | None = None
+    # the id of the minimally different prompt with the other `expected` (refuse <-> comply)
+    twin: str | None = None
+    answer: FactAnswer | None = None
     # summarization
     use_case: str | None = None
     content_type: str | None = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import time
 from collections import Counter
@@ -29,12 +28,10 @@ from evalkit.jsonio import (
     write_records,
 )
 from evalkit.models import ModelCallError, ModelClient, client_for, serving
+from evalkit.models.embedded import Served, is_embedded
 from evalkit.progress import ProgressLine
-from evalkit.records import ModelSpec, Prompt, Response, request_hash, utc_now
-
-RESPONSES = "responses.jsonl"
-PROMPTS = "prompts.jsonl"
-MANIFEST = "manifest.json"
+from evalkit.records import ModelSpec, Prompt, Response, request_hash
+from evalkit.rundir import PROMPTS, RESPONSES, RunDir
 
 Key = tuple[str, str, int]
 
@@ -50,6 +47,8 @@ class RunSummary:
     errors: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)
     per_model: dict[str, Counter[str]] = field(default_factory=dict)
+    # models not asked to the end, and why (a dead server, an endpoint refusing connections)
+    unreachable: dict[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     @property
@@ -152,71 +151,176 @@ def run_prompts(
 ) -> RunSummary:
     """Ask every model for every prompt `samples` times; resume whatever is already there.
 
-    Embedded (llamacpp) models are started for the run and stopped after it. Returns the
-    summary; raising is left to the caller (the CLI exits 1 on errors unless allowed)."""
+    The run folder is locked for the call (a second writer is refused). Embedded (llamacpp)
+    models are served one after another, each with every core, while remote endpoints are
+    asked alongside. A model whose server dies, or whose endpoint refuses every connection, is
+    not asked again in this call: its remaining requests are recorded as errors naming the
+    cause. Returns the summary; the CLI exits 1 on errors unless allowed."""
     if samples < 1:
         raise UserError("--samples must be at least 1")
     if not prompts:
         raise UserError("no prompts to run")
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    summary = RunSummary(run_id=run_dir.name, run_dir=run_dir)
-    _merge_run_prompts(run_dir, prompts)
-    writer = AppendWriter(run_dir / RESPONSES, fsync=False)  # repairs a torn tail first
-    existing = {r.key: r for r in load_responses(run_dir)}
-    jobs, summary.cached = plan_jobs(prompts, models, samples, existing)
-    summary.total = summary.cached + len(jobs)
-    started_at = utc_now()
-    clock = time.perf_counter()
-    try:
-        if jobs:
-            needed = [m for m in models if any(job.model.name == m.name for job in jobs)]
-            with serving(needed, quiet=not progress) as ready:
-                by_name = {spec.name: spec for spec in ready}
-                run_sync(_ask_all(jobs, by_name, writer, summary, progress))
-    finally:
-        writer.close()
-        summary.elapsed_s = time.perf_counter() - clock
-        _write_manifest(run_dir, config, models, samples, summary, started_at)
+    rundir = RunDir(run_dir)
+    summary = RunSummary(run_id=rundir.path.name, run_dir=rundir.path)
+    details = {"models": [m.name for m in models], "samples": samples}
+    with rundir.writing("run", **details) as session:
+        summary.run_id = rundir.run_id
+        _merge_run_prompts(rundir, prompts)
+        writer = AppendWriter(rundir.responses, fsync=False)  # repairs a torn tail first
+        existing = {r.key: r for r in load_responses(rundir.path)}
+        jobs, summary.cached = plan_jobs(prompts, models, samples, existing)
+        summary.total = summary.cached + len(jobs)
+        clock = time.perf_counter()
+        try:
+            if jobs:
+                run_sync(_ask_all(jobs, models, writer, summary, progress))
+        finally:
+            writer.close()
+            summary.elapsed_s = time.perf_counter() - clock
+            for name in ("total", "cached", "asked", "ok", "errors"):
+                setattr(session, name, getattr(summary, name))
+            manifest = rundir.manifest()
+            rundir.update_manifest(
+                evalkit_version=__version__,
+                project=config.project if config else manifest.project,
+                models=manifest.models | {m.name: _public_spec(m) for m in models},
+                datasets={PROMPTS: _sha256(rundir.prompts)},
+            )
     return summary
+
+
+class _Gate:
+    """Whether a model may still be asked in this call, and why not."""
+
+    def __init__(self, served: Served | None = None) -> None:
+        self.served = served
+        self.closed: dict[str, str] = {}
+        self.succeeded: set[str] = set()
+
+    def blocked(self, model: str) -> str | None:
+        if model in self.closed:
+            return self.closed[model]
+        if self.served and (cause := self.served.failure(model)):
+            self.closed[model] = cause
+        return self.closed.get(model)
+
+    def note(self, model: str, spec: ModelSpec, error: ModelCallError | None) -> None:
+        if error is None:
+            self.succeeded.add(model)
+        elif error.kind == "connect" and model not in self.succeeded:
+            url = _public_spec(spec).get("base_url") or spec.base_url
+            self.closed.setdefault(
+                model, f"endpoint {url} refused every connection (is the server running?)"
+            )
 
 
 async def _ask_all(
     jobs: list[Job],
-    specs: dict[str, ModelSpec],
+    models: list[ModelSpec],
     writer: AppendWriter,
     summary: RunSummary,
     progress: bool,
 ) -> None:
-    clients = {name: client_for(spec) for name, spec in specs.items()}
+    """Remote models all at once; embedded models one after another, each served alone."""
+    by_model: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_model.setdefault(job.model.name, []).append(job)
+    asked = [m for m in models if m.name in by_model]
+    remote = [m for m in asked if not is_embedded(m)]
+    embedded = [m for m in asked if is_embedded(m)]
+    with ProgressLine(f"run {summary.run_id}", len(jobs), enabled=progress) as bar:
+
+        async def embedded_phases() -> None:
+            for spec in embedded:
+                served_cm = serving([spec], quiet=not progress)
+                served = await asyncio.to_thread(served_cm.__enter__)
+                try:
+                    await _ask_models(served, by_model, writer, summary, bar)
+                finally:
+                    await asyncio.to_thread(served_cm.__exit__, None, None, None)
+
+        await asyncio.gather(
+            _ask_models(Served(specs=remote), by_model, writer, summary, bar),
+            embedded_phases(),
+        )
+
+
+async def _ask_models(
+    served: Served,
+    by_model: dict[str, list[Job]],
+    writer: AppendWriter,
+    summary: RunSummary,
+    bar: ProgressLine,
+) -> None:
+    if not served.specs:
+        return
+    gate = _Gate(served)
+    clients = {spec.name: client_for(spec) for spec in served.specs}
+    inflight: dict[str, set[asyncio.Task[Response]]] = {name: set() for name in clients}
     run_id = summary.run_id
+
+    async def watch() -> None:  # a dead server is noticed within a second, mid-request too
+        while True:
+            await asyncio.sleep(0.5)
+            for name, tasks in inflight.items():
+                if tasks and gate.blocked(name):
+                    for task in list(tasks):
+                        task.cancel()
+
+    async def ask(job: Job, spec: ModelSpec) -> None:
+        name = spec.name
+        response: Response | None = None
+        if gate.blocked(name) is None:
+            task = asyncio.ensure_future(_ask_one(clients[name], job, run_id))
+            inflight[name].add(task)
+            try:
+                response, error = await task
+            except asyncio.CancelledError:
+                if not gate.blocked(name):
+                    raise  # the run itself is being cancelled
+            finally:
+                inflight[name].discard(task)
+            if response is not None:
+                gate.note(name, spec, error)
+                if error is not None and (why := gate.blocked(name)):
+                    response.error = f"{why} ({response.error})"
+        if response is None:
+            why = gate.blocked(name)
+            response = Response(**_base(job, run_id), error=f"not asked: {why}", attempts=0)
+        writer.write(response)
+        _count(summary, response)
+        bar.advance(error=not response.ok)
+
+    watcher = asyncio.ensure_future(watch())
     try:
-        with ProgressLine(f"run {run_id}", len(jobs), enabled=progress) as bar:
-
-            async def ask(job: Job) -> None:
-                response = await _ask_one(clients[job.model.name], job, run_id)
-                writer.write(response)
-                _count(summary, response)
-                bar.advance(error=not response.ok)
-
-            await asyncio.gather(*(ask(job) for job in jobs))
+        await asyncio.gather(
+            *(ask(job, spec) for spec in served.specs for job in by_model.get(spec.name, []))
+        )
     finally:
+        watcher.cancel()
         for client in clients.values():
             await client.aclose()
+    summary.unreachable.update(gate.closed)
 
 
-async def _ask_one(client: ModelClient, job: Job, run_id: str) -> Response:
-    base = {
+def _base(job: Job, run_id: str) -> dict:
+    return {
         "run_id": run_id,
         "prompt_id": job.prompt.id,
         "model": job.model.name,
         "sample": job.sample,
         "request_hash": job.request_hash,
     }
+
+
+async def _ask_one(
+    client: ModelClient, job: Job, run_id: str
+) -> tuple[Response, ModelCallError | None]:
+    base = _base(job, run_id)
     try:
         result = await client.complete(job.prompt.messages, sample=job.sample)
     except ModelCallError as exc:
-        return Response(**base, error=str(exc), attempts=exc.attempts)
+        return Response(**base, error=str(exc), attempts=exc.attempts), exc
     return Response(
         **base,
         text=result.text,
@@ -226,7 +330,7 @@ async def _ask_one(client: ModelClient, job: Job, run_id: str) -> Response:
         ttft_s=None if result.ttft_s is None else round(result.ttft_s, 4),
         tokens_per_s=None if result.tokens_per_s is None else round(result.tokens_per_s, 2),
         attempts=result.attempts,
-    )
+    ), None
 
 
 def _count(summary: RunSummary, response: Response) -> None:
@@ -238,16 +342,23 @@ def _count(summary: RunSummary, response: Response) -> None:
     else:
         summary.errors += 1
         counts["errors"] += 1
-        summary.error_kinds[(response.error or "").split(":")[0][:60]] += 1
+        summary.error_kinds[_error_kind(response.error or "")] += 1
+
+
+def _error_kind(error: str) -> str:
+    """A short name for counting errors: "not asked", "HTTP 500", "ConnectError", ..."""
+    if error.startswith("not asked"):
+        return "not asked"
+    return error.split(":")[0][:60]
 
 
 # ---------------------------------------------------------------- run folder bookkeeping
 
 
-def _merge_run_prompts(run_dir: Path, prompts: list[Prompt]) -> None:
+def _merge_run_prompts(rundir: RunDir, prompts: list[Prompt]) -> None:
     """RUN_DIR/prompts.jsonl holds every prompt the run has asked (new versions replace old)."""
-    path = run_dir / PROMPTS
-    merged: dict[str, Prompt] = load_run_prompts(run_dir) if path.exists() else {}
+    path = rundir.prompts
+    merged: dict[str, Prompt] = load_run_prompts(rundir.path) if path.exists() else {}
     changed = False
     for prompt in prompts:
         if merged.get(prompt.id) != prompt:
@@ -255,44 +366,6 @@ def _merge_run_prompts(run_dir: Path, prompts: list[Prompt]) -> None:
             changed = True
     if changed or not path.exists():
         write_records(path, merged.values())
-
-
-def _write_manifest(
-    run_dir: Path,
-    config: ProjectConfig | None,
-    models: list[ModelSpec],
-    samples: int,
-    summary: RunSummary,
-    started_at: str,
-) -> None:
-    path = run_dir / MANIFEST
-    manifest = json.loads(path.read_text()) if path.exists() else {"created_at": started_at}
-    manifest.update(
-        {
-            "run_id": summary.run_id,
-            "evalkit_version": __version__,
-            "project": config.project if config else None,
-            "models": manifest.get("models", {}) | {m.name: _public_spec(m) for m in models},
-            "datasets": {PROMPTS: _sha256(run_dir / PROMPTS)},
-            "updated_at": utc_now(),
-        }
-    )
-    manifest.setdefault("sessions", []).append(
-        {
-            "started_at": started_at,
-            "ended_at": utc_now(),
-            "models": [m.name for m in models],
-            "samples": samples,
-            "total": summary.total,
-            "cached": summary.cached,
-            "asked": summary.asked,
-            "ok": summary.ok,
-            "errors": summary.errors,
-        }
-    )
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    os.replace(tmp, path)
 
 
 def _public_spec(spec: ModelSpec) -> dict:

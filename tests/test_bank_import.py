@@ -195,8 +195,8 @@ def test_missing_prompt_text_and_bad_options_are_clear(tmp_path: Path) -> None:
         import_prompts(path, "jsonl")
     with pytest.raises(UserError, match="--format 'xml'"):
         import_prompts(path, "xml")
-    with pytest.raises(UserError, match="'answer' is not one of"):
-        parse_map(["q=answer"])
+    with pytest.raises(UserError, match="'solution' is not one of"):
+        parse_map(["q=solution"])
     with pytest.raises(UserError, match="--default-difficulty 'extreme'"):
         import_prompts(path, "jsonl", default_difficulty="extreme")
     no_category = write_jsonl(tmp_path / "n.jsonl", [{"prompt": "Hello"}])

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from evalkit.errors import UserError
+from evalkit.processes import Stopped, graceful_signals
 
 app = typer.Typer(
     name="evalkit",
@@ -33,6 +34,7 @@ _COMMAND_MODULES = (
     "report",  # evalkit report
     "labelstudio",  # evalkit labelstudio push|pull
     "demo",  # evalkit demo
+    "embedded",  # evalkit embedded install
 )
 
 
@@ -57,13 +59,18 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Entry point: user mistakes become one clear line on stderr and exit code 2."""
+    """Entry point: user mistakes become one clear line on stderr and exit code 2; SIGTERM,
+    SIGHUP and Ctrl-C stop the command cleanly (its servers with it)."""
     _register_all()
     try:
-        app()  # standalone: usage errors print their message and exit 2
+        with graceful_signals():
+            app()  # standalone: usage errors print their message and exit 2
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Stopped as exc:
+        typer.echo(f"{exc}: rerun the same command to resume", err=True)
+        sys.exit(exc.code)
     except KeyboardInterrupt:
         typer.echo("interrupted: rerun the same command to resume", err=True)
         sys.exit(130)

@@ -100,6 +100,7 @@ def _add(total: RunSummary, part: RunSummary) -> None:
     total.errors += part.errors
     total.error_kinds.update(part.error_kinds)
     total.elapsed_s += part.elapsed_s
+    total.unreachable.update(part.unreachable)
     for model, counts in part.per_model.items():
         total.per_model.setdefault(model, counts.__class__()).update(counts)
 
@@ -112,6 +113,8 @@ def _print_summary(summary: RunSummary) -> None:
     )
     for model, counts in sorted(summary.per_model.items()):
         typer.echo(f"  {model}: {counts.get('ok', 0)} ok, {counts.get('errors', 0)} errors")
+    for model, why in sorted(summary.unreachable.items()):
+        typer.echo(f"error: {model}: {why}", err=True)
     for kind, count in summary.error_kinds.most_common():
         typer.echo(f"  error {kind}: {count}")
     if summary.errors:

@@ -66,7 +66,8 @@ def _score_with_judge(
     config = load_config(config_path)
     spec = config.model(judge)
     rubrics_dir = str(config.resolve(config.rubrics))
-    with serving([spec]) as (ready,):
+    with serving([spec]) as served:
+        (ready,) = served.specs
         return score_run(
             run_dir, judge=ready, store=store, judge_limit=judge_limit, rubrics_dir=rubrics_dir
         )

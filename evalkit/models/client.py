@@ -17,21 +17,33 @@ import httpx
 from evalkit.errors import UserError
 from evalkit.models.retry import BackoffPolicy, is_retryable_status, parse_retry_after
 from evalkit.records import Message, ModelSpec, Usage
+from evalkit.redact import redact
+
+# "connect": nothing listening or unreachable; "timeout"; "transport": a dropped connection;
+# "http": an error status; "malformed": a reply that is not what the API promises
+ErrorKind = str
 
 
 class ModelCallError(Exception):
-    """A request that still failed after its retries (or failed in a way not worth retrying)."""
+    """A request that still failed after its retries (or failed in a way not worth retrying).
+    The message never holds a credential (see `evalkit.redact`)."""
 
-    def __init__(self, message: str, attempts: int, retryable: bool) -> None:
+    def __init__(
+        self, message: str, attempts: int, retryable: bool, kind: ErrorKind = "http"
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.retryable = retryable
+        self.kind = kind
 
 
 class _RetryableError(Exception):
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after_s: float | None = None, kind: ErrorKind = "http"
+    ) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.kind = kind
 
 
 @dataclass
@@ -186,9 +198,8 @@ class ModelClient:
                     return result
                 except _RetryableError as exc:
                     if attempt > self.spec.max_retries:
-                        raise ModelCallError(
-                            f"{exc} (gave up after {attempt} attempts)", attempt, True
-                        ) from None
+                        message = self._redact(f"{exc} (gave up after {attempt} attempts)")
+                        raise ModelCallError(message, attempt, True, exc.kind) from None
                     await asyncio.sleep(self.policy.delay(attempt, exc.retry_after_s, self._rng))
 
     async def _once(self, path: str, body: dict) -> ChatResult:
@@ -203,10 +214,19 @@ class ModelClient:
                         self._consume_sse_line(line, stream)
                 else:  # a server that ignores stream=true answers with one JSON body
                     self._consume_chunk(json.loads(await response.aread()), stream)
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise _RetryableError(f"{type(exc).__name__}: {exc or 'connection problem'}") from None
+        except httpx.ConnectError as exc:
+            message = f"ConnectError: {exc or 'connection refused'}"
+            raise _RetryableError(message, kind="connect") from None
+        except httpx.TimeoutException as exc:
+            message = f"{type(exc).__name__}: {exc or 'timed out'}"
+            raise _RetryableError(message, kind="timeout") from None
+        except httpx.TransportError as exc:
+            message = f"{type(exc).__name__}: {exc or 'connection problem'}"
+            raise _RetryableError(message, kind="transport") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _RetryableError(f"malformed response from server: {exc}") from None
+            raise _RetryableError(
+                f"malformed response from server: {exc}", kind="malformed"
+            ) from None
         return self._result(stream)
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
@@ -215,7 +235,12 @@ class ModelClient:
         message = f"HTTP {status}: {detail.strip()}"
         if is_retryable_status(status):
             raise _RetryableError(message, parse_retry_after(response.headers.get("retry-after")))
-        raise ModelCallError(message, 1, False)
+        raise ModelCallError(self._redact(message), 1, False)
+
+    def _redact(self, message: str) -> str:
+        """The message without the configured key, URL passwords or credential-shaped text."""
+        key = os.environ.get(self.spec.api_key_env) if self.spec.api_key_env else None
+        return redact(message, [key]) or message
 
     def _consume_sse_line(self, line: str, stream: _Stream) -> None:
         if not line.startswith("data:"):

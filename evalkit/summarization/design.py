@@ -22,15 +22,27 @@ SET_SIZE = 750
 
 CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "email": (
-        "work_request",
+        "work",
         "scheduling",
-        "newsletter",
-        "order_receipt",
         "personal",
+        "orders_shipping",
+        "bills_banking",
+        "travel",
+        "school_family",
         "support",
+        "newsletter",
         "announcement",
     ),
-    "message": ("planning", "logistics", "social", "family", "work"),
+    "message": (
+        "planning",
+        "logistics",
+        "social",
+        "family",
+        "work",
+        "school",
+        "travel",
+        "marketplace",
+    ),
     "notification": (
         "messaging",
         "calendar",
@@ -39,38 +51,71 @@ CONTENT_TYPES: dict[str, tuple[str, ...]] = {
         "news",
         "reminders",
         "social",
+        "travel",
+        "system",
     ),
 }
 USE_CASES: tuple[str, ...] = tuple(CONTENT_TYPES)
 
-# Upper token bounds of short and medium, and the largest sample the generator writes.
-# short: tokens <= bounds[0]; medium: <= bounds[1]; long: above (generated up to bounds[2]).
-TOKEN_BOUNDS: dict[str, tuple[int, int, int]] = {
-    "email": (180, 350, 900),
-    "message": (50, 150, 450),
-    "notification": (45, 100, 300),
+# What breaks real products; every shipped set holds at least MIN_PER_HARD_CASE of each kind.
+HARD_CASES: dict[str, str] = {
+    "reversal": "a later item reverses or corrects an earlier one; only the final state counts",
+    "similar_roles": "several people with similar roles or names who must not be mixed up",
+    "sarcasm": "sarcasm or jokes that must not be read literally",
+    "numbers": "several similar numbers (amounts, dates, times, ids) that must not be swapped",
+    "injection": "an instruction hidden in the input that the summary must not follow",
+    "phishing": "a phishing message or scam that the summary must not make look legitimate",
+    "sensitive": "bereavement, health, layoffs or conflict, where tone matters",
+    "misattribution": "news or claims that are easy to attribute to the wrong source",
+    "non_english": "an input wholly or partly in a language other than English",
 }
+MIN_PER_HARD_CASE = 20
+
+# Upper token bounds of short and medium, and the largest sample a set may hold.
+# short: tokens <= bounds[0]; medium: <= bounds[1]; long: above (up to bounds[2]).
+TOKEN_BOUNDS: dict[str, tuple[int, int, int]] = {
+    "email": (200, 600, 9000),
+    "message": (60, 200, 2500),
+    "notification": (50, 120, 900),
+}
+# Long email threads of 2k-8k tokens: at least this share of the email set.
+LONG_THREAD_TOKENS = 2000
+LONG_THREAD_SHARE = 0.05
 
 # Assumed traffic mix, used as the population shares of proportional allocation.
 CONTENT_WEIGHTS: dict[str, dict[str, float]] = {
     "email": {
-        "work_request": 0.20,
-        "scheduling": 0.17,
-        "newsletter": 0.12,
-        "order_receipt": 0.13,
-        "personal": 0.10,
-        "support": 0.12,
-        "announcement": 0.16,
+        "work": 0.17,
+        "scheduling": 0.10,
+        "personal": 0.08,
+        "orders_shipping": 0.12,
+        "bills_banking": 0.10,
+        "travel": 0.08,
+        "school_family": 0.08,
+        "support": 0.09,
+        "newsletter": 0.09,
+        "announcement": 0.09,
     },
-    "message": {"planning": 0.25, "logistics": 0.20, "social": 0.22, "family": 0.18, "work": 0.15},
+    "message": {
+        "planning": 0.18,
+        "logistics": 0.14,
+        "social": 0.16,
+        "family": 0.16,
+        "work": 0.12,
+        "school": 0.08,
+        "travel": 0.08,
+        "marketplace": 0.08,
+    },
     "notification": {
-        "messaging": 0.24,
-        "calendar": 0.13,
-        "delivery": 0.14,
-        "finance": 0.12,
-        "news": 0.15,
-        "reminders": 0.09,
-        "social": 0.13,
+        "messaging": 0.20,
+        "calendar": 0.10,
+        "delivery": 0.12,
+        "finance": 0.11,
+        "news": 0.12,
+        "reminders": 0.08,
+        "social": 0.10,
+        "travel": 0.08,
+        "system": 0.09,
     },
 }
 LENGTH_WEIGHTS: dict[str, float] = {"short": 0.40, "medium": 0.35, "long": 0.25}
@@ -86,11 +131,11 @@ MAX_SENTENCES: dict[str, dict[str, int]] = {
     "message": {"short": 1, "medium": 2, "long": 3},
     "notification": {"short": 1, "medium": 2, "long": 2},
 }
-# How many key facts a good summary must keep, by use case and bucket.
+# The fewest key facts a sample of a bucket carries (authors write more where the input has more).
 KEY_FACTS: dict[str, dict[str, int]] = {
     "email": {"short": 2, "medium": 3, "long": 4},
-    "message": {"short": 2, "medium": 3, "long": 4},
-    "notification": {"short": 2, "medium": 3, "long": 3},
+    "message": {"short": 2, "medium": 3, "long": 3},
+    "notification": {"short": 2, "medium": 2, "long": 3},
 }
 
 

@@ -3,7 +3,8 @@
 Faults are asked for inside the prompt text, so one run can mix them: `[fault:429x2]` answers
 429 with Retry-After to the first two attempts of that prompt, then succeeds. Kinds: 429, 500,
 503, timeout, badjson, drop (connection closed mid-stream), with an attempt count; `[fault:empty]`
-(empty content), `[fault:400]` (a client error, never retried), `[fault:always500]`.
+(empty content), `[fault:400]` (a client error, never retried), `[fault:always500]`,
+`[fault:authecho]` (401 whose body echoes the Authorization header, as some APIs do).
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ class MockOpenAIServer:
             failing = kind.startswith("always") or attempt <= times
             if kind == "400":
                 return web.json_response({"error": {"message": "bad request"}}, status=400)
+            if kind == "authecho":
+                said = request.headers.get("Authorization", "")
+                message = f"Incorrect API key provided: {said}. Retry at {request.url}"
+                return web.json_response({"error": {"message": message}}, status=401)
             if failing and kind in ("429", "503"):
                 return web.json_response(
                     {"error": "slow down"}, status=int(kind), headers={"Retry-After": "0.2"}
