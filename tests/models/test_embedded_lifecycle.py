@@ -18,7 +18,7 @@ import pytest
 from evalkit.errors import UserError
 from evalkit.models import embedded
 from evalkit.models.build import FORBIDDEN_X86, cmake_args
-from evalkit.models.embedded import LlamaServer, ServerCrashed, Served
+from evalkit.models.embedded import LlamaServer, Served, ServerCrashed
 from evalkit.processes import signal_name, spawn, stop
 from evalkit.records import Message, ModelSpec, Prompt
 from evalkit.runner import load_responses, run_prompts
