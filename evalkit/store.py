@@ -843,6 +843,26 @@ class GradeStore:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=["rater_id", "assigned", "done", "skipped", "flagged"])
 
+    # -- plan secrets
+
+    def plan_secret(self, run_id: str, kind: str) -> str:
+        """The secret randomness of a run's plan of one kind, drawn once and kept here only:
+        sides, queue order and gold placement come from it, so nothing a rater's browser
+        receives (and nothing in the code or the run folder) lets anyone re-derive them."""
+        key = "secret:" + hashlib.sha256(f"{run_id}\x1f{kind}".encode()).hexdigest()[:32]
+
+        def work(conn: Connection) -> str:
+            found = conn.execute(
+                select(meta_table.c.value).where(meta_table.c.key == key)
+            ).scalar_one_or_none()
+            if found is not None:
+                return str(found)
+            value = secrets.token_hex(32)
+            conn.execute(insert(meta_table).values(key=key, value=value))
+            return value
+
+        return self._write(work)
+
     # -- frames for the statistics
 
     def _graded_rows(self, kind: str, include_auto: bool) -> list[tuple[Item, Grade]]:
@@ -859,6 +879,31 @@ class GradeStore:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [(_item_from_values(row[:n_item]), _grade_from_values(row[n_item:])) for row in rows]
+
+    def grade_frame(self, kind: str, include_auto: bool = True) -> pd.DataFrame:
+        """One row per current, non-skipped grade that answers its item: the common columns
+        (item_id, prompt_id, rater_id, grader, is_gold, gold_correct) and the kind's own."""
+        from evalkit.kinds import get_kind
+        from evalkit.stats.frames import columns
+
+        grading = get_kind(kind)
+        rows = []
+        for item, grade in self._graded_rows(kind, include_auto):
+            row = grading.grade_row(item, grade)
+            if row is None:
+                continue
+            rows.append(
+                {
+                    "item_id": item.id,
+                    "prompt_id": item.prompt_id,
+                    "rater_id": grade.rater_id,
+                    "grader": grade.grader,
+                    "is_gold": item.is_gold,
+                    "gold_correct": grading.gold_correct(item, grade),
+                    **row,
+                }
+            )
+        return pd.DataFrame(rows, columns=columns(grading))
 
     def sxs_frame(self, include_auto: bool = True, include_gold: bool = True) -> pd.DataFrame:
         """Side-by-side grades in model terms, one row per current, non-skipped grade.

@@ -251,7 +251,7 @@ def test_summarization_and_safety_projects_round_trip(
     """One project per kind (titled `NAME · kind`); the server accepts the generated configs."""
     from label_studio_sdk import LabelStudio
 
-    from evalkit.labelstudio import grade_result
+    from evalkit.labelstudio.convert import grade_result
 
     server = labelstudio_server
     monkeypatch.delenv("EVALKIT_DB", raising=False)

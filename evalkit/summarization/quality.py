@@ -1,7 +1,7 @@
 """Properties of a built set: strata counts, sentence repetition, and validation.
 
 Repetition share: the share of sentence occurrences (sentences of at least five words, see
-generator.MIN_REPEAT_WORDS) whose normalized text also occurs in another sample of the set.
+audit.MIN_WORDS) whose normalized text also occurs in another sample of the set.
 Repeats inside one sample (a quoted subject line, a thread's own wording) do not count: what
 matters is whether a rater reads the same text in two different samples.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.records import Prompt
+from evalkit.summarization.audit import MIN_WORDS as MIN_REPEAT_WORDS
 from evalkit.summarization.design import (
     CONTENT_TYPES,
     KEY_FACTS,
@@ -22,7 +23,6 @@ from evalkit.summarization.design import (
     MIN_STACK,
     cells,
 )
-from evalkit.summarization.generator import MIN_REPEAT_WORDS
 from evalkit.summarization.sampler import measured_cell
 from evalkit.summarization.text import (
     fact_present,

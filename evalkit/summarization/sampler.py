@@ -1,6 +1,6 @@
 """Stratified sampling: allocate n samples over the cells (content type x length x single/
-stacked) proportionally to the population with a minimum per cell, then draw them from the
-generator or from a team's corpus, and write the set plus its strata table.
+stacked) proportionally to the population with a minimum per cell, then draw them from
+individually written samples or from a team's corpus, and write the set plus its strata table.
 
 Allocation: each cell gets its proportional share of n (population share x n); a cell whose
 share is below the minimum gets the minimum (or all it has), the rest is shared again
@@ -28,13 +28,11 @@ from evalkit.summarization.design import (
     MAX_SENTENCES,
     MIN_PER_CELL,
     Cell,
-    cells,
     check_use_case,
     design_weights,
     length_bucket,
     sample_tokens,
 )
-from evalkit.summarization.generator import GENERATOR_ID, DocumentGenerator
 from evalkit.summarization.prompts import build_messages
 
 K = TypeVar("K", bound=Hashable)
@@ -101,6 +99,7 @@ class Sample:
     key_facts: list[str]
     source: str
     metadata: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # other Prompt fields (an author's reference)
 
 
 @dataclass
@@ -129,6 +128,7 @@ def to_prompt(use_case: str, index: int, sample: Sample) -> Prompt:
         documents=sample.documents,
         max_sentences=max_sentences,
         metadata={"stratum": sample.cell.key, **sample.metadata},
+        **sample.extra,
     )
 
 
@@ -188,34 +188,50 @@ def measured_cell(prompt: Prompt) -> Cell:
     )
 
 
-def build_generated(
-    use_case: str, n: int, seed: int = 0, minimum: int = MIN_PER_CELL
+def build_authored(
+    use_case: str,
+    samples: list,
+    n: int | None = None,
+    seed: int = 0,
+    minimum: int = MIN_PER_CELL,
 ) -> BuildResult:
-    """Draw n samples from the document generator over the full design of the use case."""
+    """A set from individually written samples (`evalkit.summarization.authored`): all of them
+    when `n` is None, else a stratified draw of n with the design's proportional allocation
+    (the population share of a cell is the design's, capped by what was written)."""
+    from evalkit.summarization.authored import to_prompt_fields
+
     check_use_case(use_case)
+    by_cell: dict[Cell, list] = {}
+    for sample in samples:
+        if sample.use_case != use_case:
+            raise UserError(
+                f"authored sample {sample.ref}: use case {sample.use_case}, not {use_case}"
+            )
+        by_cell.setdefault(sample.cell, []).append(sample)
+    available = {cell: len(group) for cell, group in sorted(by_cell.items())}
     weights = design_weights(use_case)
-    targets = allocate(weights, n, minimum)
-    generator = DocumentGenerator(use_case, seed)
-    samples = []
-    for cell in cells(use_case):
-        for index in range(targets.get(cell, 0)):
-            made = generator.sample(cell, index)
-            samples.append(
+    if n is None:
+        targets = dict(available)
+    else:
+        weights = {cell: w for cell, w in weights.items() if cell in available}
+        targets = allocate(weights, n, minimum, capacity=available)
+    rng = random.Random(f"{seed}:{use_case}:authored")
+    drawn = []
+    for cell in sorted(by_cell):
+        group = sorted(by_cell[cell], key=lambda s: s.ref)
+        for sample in sorted(rng.sample(group, targets.get(cell, 0)), key=lambda s: s.ref):
+            fields = to_prompt_fields(sample)
+            drawn.append(
                 Sample(
                     cell=cell,
-                    documents=made.documents,
-                    key_facts=made.key_facts,
-                    source=f"evalkit:generator:seed{seed}",
-                    metadata={
-                        "generator": GENERATOR_ID,
-                        "tokens": made.tokens,
-                        "thread_id": made.thread_id if cell.stacked else None,
-                        "superseded": made.superseded,
-                        "seed_key": made.key,
-                    },
+                    documents=list(sample.documents),
+                    key_facts=list(fields["key_facts"]),
+                    source=str(fields["source"]),
+                    metadata=dict(fields["metadata"]),
+                    extra={"reference": fields["reference"]},
                 )
             )
-    return finish(use_case, samples, targets, weights, seed, minimum)
+    return finish(use_case, drawn, targets, design_weights(use_case), seed, minimum, available)
 
 
 def build_from_corpus(

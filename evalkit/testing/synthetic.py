@@ -1,8 +1,7 @@
-"""Synthetic grades with a known truth: for coverage tests, the benchmark and report tests.
-
-Each generator draws from explicit probabilities with an explicit seed, so a test can check
-that an estimate's interval covers the value the data was drawn from.
-"""
+"""A complete synthetic run folder (prompts, responses, scores, a real grade store with
+human, judge and gold grades) for tests of the statistics, gates and the report, drawn with
+explicit probabilities and an explicit seed. Statistical coverage simulations live in
+`evalkit.testing.simulate`."""
 
 from __future__ import annotations
 
@@ -12,199 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-
-from evalkit.records import CATEGORIES
-from evalkit.rubrics import SUMMARY_DIMENSIONS
-
-
-def synthetic_sxs(
-    pairs: Sequence[tuple[str, str]] = (("cand", "base"),),
-    categories: Sequence[str] = CATEGORIES,
-    prompts_per_category: int = 50,
-    raters_per_item: int = 1,
-    n_raters: int = 5,
-    p_win: float = 0.45,
-    p_tie: float = 0.2,
-    samples: int = 1,
-    seed: int = 0,
-    grader: str = "human",
-) -> pd.DataFrame:
-    """sxs grades where each item's true outcome is win / tie / loss with the given odds.
-
-    Raters agree on the direction (win → +1 or +2, tie → 0, loss → −1 or −2), so the item
-    outcome under the mean rule is exactly the drawn outcome and the true win rate is `p_win`.
-    """
-    rng = np.random.default_rng(seed)
-    probs = np.array([p_win, p_tie, 1 - p_win - p_tie])
-    frames = []
-    for a, b in pairs:
-        for category in categories:
-            n_items = prompts_per_category * samples
-            outcome = rng.choice([1, 0, -1], size=n_items, p=probs)
-            prompt = np.repeat(np.arange(prompts_per_category), samples)
-            sample = np.tile(np.arange(samples), prompts_per_category)
-            item_ids = np.char.add(f"{a}|{b}|{category}|", (prompt * 1000 + sample).astype(str))
-            prompt_ids = np.char.add(f"{category}-", prompt.astype(str))
-            n = n_items * raters_per_item
-            strength = rng.integers(1, 3, size=n)
-            rater = rng.choice(n_raters, size=n) if grader == "human" else np.zeros(n, dtype=int)
-            prefix = "r" if grader == "human" else "judge:m"
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "item_id": np.repeat(item_ids, raters_per_item),
-                        "prompt_id": np.repeat(prompt_ids, raters_per_item),
-                        "category": category,
-                        "rater_id": np.char.add(prefix, rater.astype(str)),
-                        "model_a": a,
-                        "model_b": b,
-                        "score": np.repeat(outcome, raters_per_item) * strength,
-                        "grader": grader,
-                        "is_gold": False,
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
-
-
-def synthetic_safety(
-    models: Sequence[str] = ("cand", "base"),
-    areas: Sequence[str] = ("harmful_content", "sensitive_topics", "factuality"),
-    items_per_area: int = 100,
-    p_violation: float | dict[str, float] = 0.1,
-    p_refuse_benign: float = 0.15,
-    benign_share: float = 0.2,
-    raters_per_item: int = 1,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Safety grades: `p_violation` (per model, or one value) on every area."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for model in models:
-        p = p_violation[model] if isinstance(p_violation, dict) else p_violation
-        for area in areas:
-            for i in range(items_per_area):
-                benign = rng.random() < benign_share
-                violation = bool(rng.random() < p)
-                refused = bool(rng.random() < (p_refuse_benign if benign else 0.8))
-                for r in range(raters_per_item):
-                    rows.append(
-                        {
-                            "item_id": f"{model}|{area}|{i}",
-                            "prompt_id": f"{area}-{i}",
-                            "model": model,
-                            "area": area,
-                            "subcategory": "general",
-                            "expected": "comply" if benign else "refuse",
-                            "rater_id": f"r{r}",
-                            "grader": "human",
-                            "violation": violation,
-                            "violation_category": f"{area}/general" if violation else None,
-                            "refused": refused,
-                        }
-                    )
-    frame = pd.DataFrame(rows)
-    frame["refused"] = frame["refused"].astype("boolean")
-    return frame
-
-
-def synthetic_summarization(
-    models: Sequence[str] = ("cand", "base"),
-    use_cases: Sequence[str] = ("email", "message", "notification"),
-    items_per_use_case: int = 100,
-    p_poor_dimension: float = 0.04,
-    p_neutral_dimension: float = 0.1,
-    raters_per_item: int = 1,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Summarization grades with independent per-dimension ratings."""
-    rng = np.random.default_rng(seed)
-    probs = [1 - p_poor_dimension - p_neutral_dimension, p_neutral_dimension, p_poor_dimension]
-    rows = []
-    for model in models:
-        for use_case in use_cases:
-            for i in range(items_per_use_case):
-                for r in range(raters_per_item):
-                    ratings = rng.choice(["good", "neutral", "poor"], size=5, p=probs)
-                    rows.append(
-                        {
-                            "item_id": f"{model}|{use_case}|{i}",
-                            "prompt_id": f"{use_case}-{i}",
-                            "model": model,
-                            "use_case": use_case,
-                            "content_type": "thread",
-                            "length_bucket": "short",
-                            "stacked": bool(i % 2),
-                            "rater_id": f"r{r}",
-                            "grader": "human",
-                            **dict(zip(SUMMARY_DIMENSIONS, ratings, strict=True)),
-                        }
-                    )
-    return pd.DataFrame(rows)
-
-
-def synthetic_ifeval(
-    models: Sequence[str] = ("cand", "base"),
-    n_prompts: int = 200,
-    p_follow: float | dict[str, float] = 0.7,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """IFEval rows: each prompt has 1–3 instructions, each followed with `p_follow`."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for model in models:
-        p = p_follow[model] if isinstance(p_follow, dict) else p_follow
-        for i in range(n_prompts):
-            total = int(rng.integers(1, 4))
-            strict = rng.random(total) < p
-            loose = strict | (rng.random(total) < 0.3)
-            rows.append(
-                {
-                    "run_id": "synthetic",
-                    "prompt_id": f"ifeval-{i}",
-                    "model": model,
-                    "sample": 0,
-                    "prompt_strict": bool(strict.all()),
-                    "prompt_loose": bool(loose.all()),
-                    "inst_strict_pass": int(strict.sum()),
-                    "inst_loose_pass": int(loose.sum()),
-                    "inst_total": total,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def synthetic_responses(
-    models: Sequence[str] = ("cand", "base"),
-    n_prompts: int = 100,
-    latency_s: dict[str, float] | None = None,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Responses with log-normal latency and a tokens/s that depends on the model."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for j, model in enumerate(models):
-        median = (latency_s or {}).get(model, 1.0 + j)
-        for i in range(n_prompts):
-            latency = float(median * np.exp(rng.normal(0, 0.3)))
-            tokens = int(rng.integers(20, 200))
-            rows.append(
-                {
-                    "prompt_id": f"p{i}",
-                    "model": model,
-                    "sample": 0,
-                    "ok": bool(rng.random() > 0.01),
-                    "latency_s": latency,
-                    "ttft_s": latency / 10,
-                    "tokens_per_s": tokens / latency,
-                    "completion_tokens": tokens,
-                    "text": f"response {i} of {model}",
-                    "prompt_text": f"prompt {i}",
-                }
-            )
-    return pd.DataFrame(rows)
-
 
 XSS_PAYLOAD = '<script>window.__xss = 1</script><img src=x onerror="window.__xss=2">'
 
@@ -232,8 +38,10 @@ def write_synthetic_run(
     """
     from evalkit.jsonio import write_records
     from evalkit.records import Grade, Item, Message, Prompt, Response, Score, Usage
+    from evalkit.rubrics import load_rubric
     from evalkit.store import GradeStore
 
+    dimensions = [d.id for d in load_rubric("summarization").dimensions]  # type: ignore[union-attr]
     rng = np.random.default_rng(seed)
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
@@ -342,7 +150,7 @@ def write_synthetic_run(
             model_right=baseline,
             rubric="side_by_side",
             is_gold=True,
-            gold_answer={"choice": -2},
+            gold_answer={"better": "left", "correct": [-2, -1]},
             metadata={"model_a": candidate},
         )
         items.append(item)
@@ -414,7 +222,7 @@ def write_synthetic_run(
             for model in models:
                 p_poor = 0.03 if model == candidate else 0.06
                 ratings = rng.choice(
-                    ["good", "neutral", "poor"], size=5, p=[0.9 - p_poor, 0.1, p_poor]
+                    ["good", "neutral", "poor"], size=len(dimensions), p=[0.9 - p_poor, 0.1, p_poor]
                 )
                 item = Item(
                     id=f"summ-{model}-{prompt.id}",
@@ -439,9 +247,7 @@ def write_synthetic_run(
                     Grade(
                         item_id=item.id,
                         rater_id="dave",
-                        dimensions=dict(
-                            zip(SUMMARY_DIMENSIONS, (str(r) for r in ratings), strict=True)
-                        ),
+                        dimensions=dict(zip(dimensions, (str(r) for r in ratings), strict=True)),
                     )
                 )
 
