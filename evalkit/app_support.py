@@ -1,37 +1,38 @@
 """The rater and admin app's logic in plain Python, so it is tested without Streamlit or a browser.
 
-`app/rater_app.py` only draws widgets; everything it decides lives here:
-- which store to open (explicit > EVALKIT_RUN_DIR/EVALKIT_DB environment, set by `evalkit app`);
-- blinding: a rater sees a `RaterView`, which has no field for a model name, run id, score or gold
-  answer, so no rendering mistake can leak one;
-- turning a rater's answers into a `Grade` (with the checks a form needs);
-- the admin tables: progress per rater and kind, agreement so far, gold accuracy, grade exports.
+`app/rater_app.py` only draws widgets; everything it decides lives here, and nothing here knows a
+grading kind by name (every kind is asked through `evalkit.kinds`):
+- which store to open (explicit > EVALKIT_RUN_DIR/EVALKIT_DB environment, set by `evalkit app`)
+  and the rubric of every registered kind;
+- blinding: a rater's page is drawn from the kind's `View`, which has no field for a model name,
+  run id, score, gold answer or item id; what identifies the item in the browser (widget and form
+  keys) is a random per-session handle, mapped to the item id on the server only (`Handles`);
+- turning a form's answers into a `Grade` (the kind checks the answers, `make_grade` adds what
+  every form has: comment, flag, skip, time);
+- the admin tables: progress per rater and kind, agreement so far (Krippendorff's alpha from
+  `evalkit.stats.agreement` and raw pairwise agreement on the kind's measures), gold accuracy,
+  and the grades export (one flat row per grade, the kind's columns from `export_row`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
+import json
+import math
 import os
+import secrets
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from evalkit.assignment import gold_passed
 from evalkit.errors import UserError
+from evalkit.kinds.base import AnswerError, Form, GradingKind, all_kinds
 from evalkit.records import Grade, Item
-from evalkit.rubrics import (
-    RATINGS,
-    SafetyRubric,
-    SideBySideRubric,
-    SummarizationRubric,
-    load_rubric,
-)
 from evalkit.stats.proportions import format_rate, rate_row
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ ENV_DB = "EVALKIT_DB"
 ENV_RUN_DIR = "EVALKIT_RUN_DIR"
 ENV_RUBRICS_DIR = "EVALKIT_RUBRICS_DIR"
 ADMIN_ROLE = "admin"
-KIND_LABELS = {"sxs": "Side by side", "summarization": "Summarization", "safety": "Safety"}
+HANDLE_BYTES = 12  # a handle is 16 URL-safe characters of `secrets` randomness
 
 
 # --------------------------------------------------------------------------- store and rubrics
@@ -71,22 +72,11 @@ def open_app_store(db: str | None = None, run_dir: str | None = None) -> GradeSt
     )
 
 
-@dataclass(frozen=True)
-class Rubrics:
-    """The three rubrics the pages are drawn from (never hard-coded in the app)."""
-
-    sxs: SideBySideRubric
-    summarization: SummarizationRubric
-    safety: SafetyRubric
-
-
-def load_rubrics(rubrics_dir: str | os.PathLike[str] | None = None) -> Rubrics:
+def load_rubrics(rubrics_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """kind name -> its rubric (`<rubrics_dir>/<kind.rubric_name>.yaml`), for every registered
+    kind: the pages are drawn from these, never from text in the app."""
     rubrics_dir = rubrics_dir or os.environ.get(ENV_RUBRICS_DIR) or None
-    return Rubrics(
-        sxs=load_rubric("side_by_side", rubrics_dir),  # type: ignore[arg-type]
-        summarization=load_rubric("summarization", rubrics_dir),  # type: ignore[arg-type]
-        safety=load_rubric("safety", rubrics_dir),  # type: ignore[arg-type]
-    )
+    return {kind.name: kind.load_rubric(rubrics_dir) for kind in all_kinds()}
 
 
 # --------------------------------------------------------------------------- session and blinding
@@ -109,42 +99,41 @@ class RaterSession:
         return cls(id=rater.id, name=rater.name, role=rater.role)
 
 
-@dataclass(frozen=True)
-class RaterView:
-    """What a rater may see of an item. It has no field for model names, run ids, scores, other
-    raters' grades or gold answers, so the page cannot show (or send) what it does not hold."""
-
-    item_id: str
-    kind: str
-    category: str | None
-    prompt_text: str
-    left_text: str | None = None
-    right_text: str | None = None
-    response_text: str | None = None
-    source_text: str | None = None
-
-    @property
-    def key(self) -> str:
-        """An opaque widget-key suffix: item ids never reach the browser, even in element ids."""
-        return widget_key(self.item_id)
+def new_handle() -> str:
+    """A fresh opaque handle: random (`secrets`), so nothing about the item can be computed
+    from it and nothing computed from the item id can be matched against it."""
+    return secrets.token_urlsafe(HANDLE_BYTES)
 
 
-def widget_key(item_id: str) -> str:
-    return hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:12]
+@dataclass
+class Handles:
+    """handle -> item id, kept server-side (in `st.session_state`) for one browser session.
 
+    The browser only ever receives the handle (in widget and form keys). An item keeps its
+    handle while it is on the page (so the widgets keep their state across reruns) and a new
+    session gets new handles for the same items."""
 
-def blind(item: Item) -> RaterView:
-    """The rater's view of an item: copy only the fields a rater may see."""
-    return RaterView(
-        item_id=item.id,
-        kind=item.kind,
-        category=item.category,
-        prompt_text=item.prompt_text,
-        left_text=item.left_text,
-        right_text=item.right_text,
-        response_text=item.response_text,
-        source_text=item.source_text,
-    )
+    mapping: MutableMapping[str, str] = field(default_factory=dict)
+
+    def handle(self, item_id: str) -> str:
+        """The item's handle in this session (a new random one the first time)."""
+        for handle, known in self.mapping.items():
+            if known == item_id:
+                return handle
+        handle = new_handle()
+        while handle in self.mapping:  # pragma: no cover (2^-96)
+            handle = new_handle()
+        self.mapping[handle] = item_id
+        return handle
+
+    def item_id(self, handle: str) -> str:
+        try:
+            return self.mapping[handle]
+        except KeyError:
+            raise UserError("this item is no longer on your page; reload to continue") from None
+
+    def forget(self, handle: str) -> None:
+        self.mapping.pop(handle, None)
 
 
 def progress_text(done: int, assigned: int) -> tuple[float, str]:
@@ -153,16 +142,17 @@ def progress_text(done: int, assigned: int) -> tuple[float, str]:
     return fraction, f"Progress: {done} / {assigned} done"
 
 
+def kind_heading(kind: GradingKind, category: str | None) -> str:
+    """'Side by side · math reasoning': the kind's label and the item's category."""
+    return f"{kind.label} · {category.replace('_', ' ')}" if category else kind.label
+
+
 # --------------------------------------------------------------------------- answers -> grades
-
-
-class AnswerError(ValueError):
-    """The form is incomplete; the message tells the rater what to fix."""
 
 
 @dataclass(frozen=True)
 class Extras:
-    """What every grading form holds besides the rubric's answer."""
+    """What every grading form holds besides the rubric's answers."""
 
     comment: str | None = None
     flagged: bool = False
@@ -170,12 +160,25 @@ class Extras:
     seconds: float | None = None  # from the item's first render to submit
 
 
-def _finish(
-    view: RaterView, rater_id: str, extras: Extras, answer: dict[str, Any] | None, problem: str
+def unanswered(form: Form, answers: Mapping[str, Any]) -> list[str]:
+    """The prompts of the form's required questions left without an answer."""
+    return [q.prompt for q in form.questions if q.required and answers.get(q.name) is None]
+
+
+def make_grade(
+    kind: GradingKind,
+    rubric: Any,
+    form: Form,
+    item_id: str,
+    rater_id: str,
+    answers: Mapping[str, Any],
+    extras: Extras,
 ) -> Grade:
-    """A skip or a bare flag needs no answer; anything else must answer the rubric."""
+    """The grade a submitted form makes. A skip ignores the answers and a bare flag needs none;
+    anything else must answer the rubric (`kind.answers_to_payload`, which raises AnswerError
+    with a message for the rater)."""
     common: dict[str, Any] = {
-        "item_id": view.item_id,
+        "item_id": item_id,
         "rater_id": rater_id,
         "grader": "human",
         "comment": (extras.comment or "").strip() or None,
@@ -185,72 +188,14 @@ def _finish(
     }
     if extras.skipped:
         return Grade(**common)
-    if answer is None:
+    payload = kind.answers_to_payload(answers, rubric)
+    if payload is None:
         if extras.flagged:
             return Grade(**common)
-        raise AnswerError(problem)
-    return Grade(**common, **answer)
-
-
-def sxs_grade(
-    view: RaterView, rater_id: str, rubric: SideBySideRubric, choice: int | None, extras: Extras
-) -> Grade:
-    """A side-by-side grade; `choice` is a value of the rubric's scale (display terms, A = left)."""
-    values = [option.value for option in rubric.scale]
-    if choice is not None and choice not in values:
-        raise AnswerError(f"{choice!r} is not on the scale ({values}).")
-    answer = None if choice is None else {"choice": choice}
-    problem = "Choose a point on the scale, or Skip (or Flag) this item."
-    return _finish(view, rater_id, extras, answer, problem)
-
-
-def summarization_grade(
-    view: RaterView,
-    rater_id: str,
-    rubric: SummarizationRubric,
-    ratings: dict[str, str | None],
-    extras: Extras,
-) -> Grade:
-    """A summarization grade: every dimension of the rubric rated good / neutral / poor."""
-    missing = [d.name for d in rubric.dimensions if ratings.get(d.id) not in RATINGS]
-    answer = None
-    if not missing:
-        answer = {"dimensions": {d.id: str(ratings[d.id]) for d in rubric.dimensions}}
-    problem = f"Rate every dimension (missing: {', '.join(missing)}), or Skip (or Flag)."
-    return _finish(view, rater_id, extras, answer, problem)
-
-
-def safety_grade(
-    view: RaterView,
-    rater_id: str,
-    rubric: SafetyRubric,
-    violation: bool | None,
-    category: str | None,
-    extras: Extras,
-    refused: bool | None = None,
-) -> Grade:
-    """A safety grade: violation yes/no, its `area/subcategory` when yes, optionally refused."""
-    if category is not None and category not in rubric.categories():
-        raise AnswerError(f"{category!r} is not a category of the safety rubric.")
-    answer: dict[str, Any] | None = None
-    if violation is not None:
-        if violation and not category and not extras.skipped:
-            raise AnswerError("Choose the category of the violation.")
-        answer = {
-            "violation": violation,
-            "violation_category": category if violation else None,
-            "refused": refused,
-        }
-    problem = "Say whether the response is a violation (Yes or No), or Skip (or Flag)."
-    return _finish(view, rater_id, extras, answer, problem)
-
-
-def safety_category_label(rubric: SafetyRubric, category: str) -> str:
-    """'Harmful content — Weapons' for 'harmful_content/weapons' (names from the rubric)."""
-    area_id, _, sub_id = category.partition("/")
-    area = rubric.area(area_id)
-    sub = next((s for s in area.subcategories if s.id == sub_id), None)
-    return f"{area.name} — {sub.name if sub else sub_id}"
+        missing = unanswered(form, answers)
+        what = f"Answer: {'; '.join(missing)}" if missing else "Answer the questions"
+        raise AnswerError(f"{what}, or Skip (or Flag) this item.")
+    return Grade(**common, **payload)
 
 
 # --------------------------------------------------------------------------- admin tables
@@ -258,12 +203,26 @@ def safety_category_label(rubric: SafetyRubric, category: str) -> str:
 
 @dataclass(frozen=True)
 class AdminData:
-    """One consistent read of the store for the admin page (unblinded: admins only)."""
+    """The reads of the store the admin page shows (unblinded: admins only). `frames` are the
+    kinds' grade frames (normalized: automatic grades marked), for the kinds with grades."""
 
     raters: list[Rater]
     items: list[Item]
     assignments: pd.DataFrame  # item_id, rater_id, position, graded
     grades: list[Grade]
+    frames: dict[str, pd.DataFrame]
+
+
+def grade_frames(store: GradeStore) -> dict[str, pd.DataFrame]:
+    """kind name -> its normalized grade frame, for every registered kind with grades."""
+    from evalkit.stats.frames import normalize
+
+    frames = {}
+    for kind in all_kinds():
+        frame = store.grade_frame(kind.name)
+        if not frame.empty:
+            frames[kind.name] = normalize(frame, kind, source=f"grade store ({kind.name})")
+    return frames
 
 
 def admin_data(store: GradeStore) -> AdminData:
@@ -272,67 +231,12 @@ def admin_data(store: GradeStore) -> AdminData:
         items=store.items(),
         assignments=store.assignments(),
         grades=store.current_grades(),
+        frames=grade_frames(store),
     )
 
 
-GRADE_COLUMNS = [
-    "item_id",
-    "kind",
-    "run_id",
-    "prompt_id",
-    "category",
-    "is_gold",
-    "model_left",
-    "model_right",
-    "model",
-    "rater_id",
-    "grader",
-    "choice",
-    "violation",
-    "violation_category",
-    "refused",
-    "skipped",
-    "flagged",
-    "comment",
-    "seconds",
-    "revision",
-    "created_at",
-]
-_ITEM_COLUMNS = GRADE_COLUMNS[1:9]
-_GRADE_FIELDS = GRADE_COLUMNS[9:]
-
-
-def grades_table(
-    items: Iterable[Item], grades: Iterable[Grade], dimensions: Sequence[str]
-) -> pd.DataFrame:
-    """One row per current grade joined to its item (the admin export: unblinded, with models).
-
-    Summarization ratings are one column per rubric dimension so CSV and Parquet stay flat.
-    """
-    by_id = {item.id: item for item in items}
-    rows = []
-    for grade in grades:
-        item = by_id.get(grade.item_id)
-        row: dict[str, Any] = {"item_id": grade.item_id}
-        row.update({c: getattr(item, c) if item else None for c in _ITEM_COLUMNS})
-        row.update({c: getattr(grade, c) for c in _GRADE_FIELDS})
-        row.update({d: (grade.dimensions or {}).get(d) for d in dimensions})
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*GRADE_COLUMNS, *dimensions])
-    types = {"choice": "Int64", "revision": "Int64", "seconds": "Float64"}
-    types |= {c: "boolean" for c in ("is_gold", "violation", "refused", "skipped", "flagged")}
-    types |= {c: "string" for c in frame.columns if c not in types}
-    return frame.astype(types)
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False, engine="pyarrow")
-    return buffer.getvalue()
+def _kinds_with(frames: Mapping[str, pd.DataFrame]) -> list[GradingKind]:
+    return [kind for kind in all_kinds() if kind.name in frames]
 
 
 def progress_table(
@@ -343,23 +247,18 @@ def progress_table(
 ) -> pd.DataFrame:
     """Per rater and kind: done / assigned (done = a current grade, skips and flags included)."""
     kind_of = {item.id: item.kind for item in items}
+    names = [kind.name for kind in all_kinds()]
+    names += sorted(set(kind_of.values()) - set(names))  # never drop an item of an odd kind
     mine = {(g.rater_id, g.item_id): g for g in grades}
     columns = [
-        "rater",
-        "role",
-        "kind",
-        "done",
-        "assigned",
-        "percent_done",
-        "skipped",
-        "flagged",
+        "rater", "role", "kind", "done", "assigned", "percent_done", "skipped", "flagged",
         "median_seconds",
-    ]
+    ]  # fmt: skip
     rows = []
     for rater in raters:
         own = assignments[assignments["rater_id"] == rater.id]
-        for kind in KIND_LABELS:
-            ids = [i for i in own["item_id"] if kind_of.get(i) == kind]
+        for name in names:
+            ids = [i for i in own["item_id"] if kind_of.get(i) == name]
             if not ids:
                 continue
             graded = [mine[(rater.id, i)] for i in ids if (rater.id, i) in mine]
@@ -368,7 +267,7 @@ def progress_table(
                 {
                     "rater": rater.name,
                     "role": rater.role,
-                    "kind": kind,
+                    "kind": name,
                     "done": len(graded),
                     "assigned": len(ids),
                     "percent_done": round(100 * len(graded) / len(ids), 1),
@@ -382,79 +281,25 @@ def progress_table(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _sign(value: int) -> int:
-    return (value > 0) - (value < 0)
-
-
 def _rate_row(base: dict[str, Any], k: int, n: int) -> dict[str, Any]:
     """A rate with its n and 95% Wilson interval, and as a person reads it."""
     return {**base, **rate_row(k, n), "display": format_rate(k, n)}
 
 
-def _answers(kind: str, grades: list[Grade], dimension: str | None) -> list[Any]:
-    """The comparable answers on one item (skips and bare flags carry none)."""
-    if kind == "sxs":
-        values = [g.choice for g in grades]
-    elif kind == "safety":
-        values = [g.violation for g in grades]
-    else:
-        values = [(g.dimensions or {}).get(dimension or "") for g in grades]
-    return [v for v in values if v is not None]
-
-
-def agreement_table(
-    items: Iterable[Item], grades: Iterable[Grade], dimensions: Sequence[str]
-) -> pd.DataFrame:
-    """Pairwise percent agreement of human raters on items that two or more of them answered.
-
-    sxs is reported twice: the exact scale point and the direction (A / tie / B). Pairs on one
-    item are not independent, so the interval is optimistic: this is a health check while
-    grading runs; `evalkit stats` reports chance-corrected agreement.
-    """
-    kind_of = {item.id: item.kind for item in items}
-    per_item: dict[str, list[Grade]] = {}
-    for grade in grades:
-        if grade.grader == "human" and not grade.skipped and grade.item_id in kind_of:
-            per_item.setdefault(grade.item_id, []).append(grade)
-    measures: list[tuple[str, str, str | None, Any]] = [
-        ("sxs", "exact scale point", None, lambda a, b: a == b),
-        ("sxs", "direction (A / tie / B)", None, lambda a, b: _sign(a) == _sign(b)),
-        ("safety", "violation yes / no", None, lambda a, b: a == b),
-        *[("summarization", dim, dim, lambda a, b: a == b) for dim in dimensions],
-    ]
-    rows = []
-    for kind, measure, dimension, same in measures:
-        agree = pairs = n_items = 0
-        for item_id, item_grades in per_item.items():
-            answers = _answers(kind, item_grades, dimension) if kind_of[item_id] == kind else []
-            if len(answers) < 2:
-                continue
-            n_items += 1
-            for a, b in combinations(answers, 2):
-                pairs += 1
-                agree += bool(same(a, b))
-        if pairs:
-            base = {"kind": kind, "measure": measure, "items": n_items}
-            rows.append(_rate_row(base, agree, pairs))
-    columns = ["kind", "measure", "items", "k", "n", "rate", "low", "high", "display"]
-    return pd.DataFrame(rows, columns=columns).rename(columns={"display": "agreement"})
-
-
 def alpha_summary(
-    store: GradeStore, rubric: SummarizationRubric | None = None, resamples: int = 200
+    frames: Mapping[str, pd.DataFrame], rubrics: Mapping[str, Any], resamples: int = 200
 ) -> pd.DataFrame:
-    """Krippendorff's alpha among human raters so far (`evalkit.stats.agreement.alpha_table`,
-    the figures `evalkit stats` reports), with a bootstrap 95% interval; gold items excluded."""
-    from evalkit.stats.agreement import alpha_table
+    """Krippendorff's alpha among human raters so far, for every measure of every kind with
+    grades (`evalkit.stats.agreement.alpha_table`: the figures `evalkit stats` reports), with a
+    bootstrap 95% interval; gold items excluded (the kind's measures leave them out)."""
+    from evalkit.stats.agreement import ALPHA_COLUMNS, alpha_table
 
-    table = alpha_table(
-        store.sxs_frame(include_gold=False),
-        store.safety_frame(),
-        store.summarization_frame(),
-        resamples=resamples,
-        seed=0,
-        rubric=rubric,
-    )
+    parts = [
+        alpha_table(kind, frames[kind.name], rubrics[kind.name], resamples=resamples, seed=0)
+        for kind in _kinds_with(frames)
+    ]
+    parts = [part for part in parts if not part.empty]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ALPHA_COLUMNS)
 
     def shown(row: pd.Series) -> str:
         if pd.isna(row["alpha"]):
@@ -466,26 +311,124 @@ def alpha_summary(
     return table
 
 
+def agreement_table(frames: Mapping[str, pd.DataFrame], rubrics: Mapping[str, Any]) -> pd.DataFrame:
+    """Pairwise percent agreement of human raters on each of a kind's agreement measures (the
+    values its alpha is computed from), over the non-gold items two or more of them answered.
+
+    Pairs on one item are not independent, so the interval is optimistic: this is a health
+    check while grading runs; alpha is the chance-corrected figure."""
+    rows = []
+    for kind in _kinds_with(frames):
+        for measure, coded in kind.agreement_measures(frames[kind.name], rubrics[kind.name]):
+            humans = coded[(coded["grader"] == "human") & coded["value"].notna()]
+            agree = pairs = n_items = 0
+            for _, values in humans.groupby("item_id", sort=False)["value"]:
+                if len(values) < 2:
+                    continue
+                n_items += 1
+                for a, b in combinations(values.tolist(), 2):
+                    pairs += 1
+                    agree += bool(a == b)
+            if pairs:
+                base = {"kind": kind.name, "measure": measure.name, "items": n_items}
+                rows.append(_rate_row(base, agree, pairs))
+    columns = ["kind", "measure", "items", "k", "n", "rate", "low", "high", "display"]
+    return pd.DataFrame(rows, columns=columns).rename(columns={"display": "agreement"})
+
+
 def gold_accuracy_table(
-    raters: Iterable[Rater], items: Iterable[Item], grades: Iterable[Grade]
+    raters: Iterable[Rater], frames: Mapping[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Per human rater: the share of answered gold items where they chose the better side."""
-    gold = {item.id: item for item in items if item.is_gold and item.gold_answer}
+    """Per human rater and kind: the share of answered gold items answered as the gold answer
+    says (the kind's gold rule, through `evalkit.stats.agreement.gold_accuracy`)."""
+    from evalkit.stats.agreement import gold_accuracy
+
     names = {rater.id: rater.name for rater in raters}
-    counts: dict[str, list[int]] = {}
-    for grade in grades:
-        item = gold.get(grade.item_id)
-        if item is None or grade.grader != "human" or grade.choice is None:
-            continue
-        tally = counts.setdefault(grade.rater_id, [0, 0])
-        tally[0] += int(gold_passed(item, grade.choice))
-        tally[1] += 1
-    rows = [
-        _rate_row({"rater": names.get(rater_id, rater_id)}, k, n)
-        for rater_id, (k, n) in sorted(counts.items())
-    ]
-    columns = ["rater", "k", "n", "rate", "low", "high", "display"]
+    rows = []
+    for kind in _kinds_with(frames):
+        for row in gold_accuracy(kind, frames[kind.name]).to_dict("records"):
+            base = {"rater": names.get(row["rater_id"], row["rater_id"]), "kind": kind.name}
+            rows.append(_rate_row(base, int(row["k"]), int(row["n"])))
+    columns = ["rater", "kind", "k", "n", "rate", "low", "high", "display"]
     return pd.DataFrame(rows, columns=columns).rename(columns={"display": "gold_accuracy"})
+
+
+# the columns of the grades export around the kinds' own (which sit in between)
+ITEM_COLUMNS = [
+    "item_id", "kind", "run_id", "prompt_id", "category", "is_gold",
+    "model_left", "model_right", "model", "rater_id", "grader",
+]  # fmt: skip
+GRADE_COLUMNS = [
+    "gold_correct",
+    "skipped",
+    "flagged",
+    "comment",
+    "seconds",
+    "revision",
+    "created_at",
+]
+
+
+def _cell(value: Any) -> Any:
+    """A flat export cell: nested values (a future kind's lists or dicts) as JSON text."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _column_type(values: pd.Series) -> str:
+    present = [v for v in values if not _missing(v)]
+    if present and all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "Int64"
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "Float64"
+    return "string"
+
+
+def grades_table(items: Iterable[Item], grades: Iterable[Grade]) -> pd.DataFrame:
+    """One row per current grade joined to its item (the admin export: unblinded, with models).
+
+    Between the item's columns and the grade's bookkeeping sit the kind's own columns, as its
+    grades exports have them (`kind.grade_row` then `kind.export_row`: a side-by-side grade's
+    score in model terms, a summarization grade's dimensions one column each). Skips and bare
+    flags have none; `gold_correct` is the kind's gold rule applied to the grade."""
+    by_id = {item.id: item for item in items}
+    kinds = {kind.name: kind for kind in all_kinds()}
+    rows = []
+    for grade in grades:
+        item = by_id.get(grade.item_id)
+        kind = kinds.get(item.kind) if item is not None else None
+        row: dict[str, Any] = {"item_id": grade.item_id}
+        row.update({c: getattr(item, c, None) for c in ITEM_COLUMNS[1:9]})
+        row.update(rater_id=grade.rater_id, grader=grade.grader, gold_correct=None)
+        if item is not None and kind is not None:
+            answer = None if grade.skipped else kind.grade_row(item, grade)
+            own = kind.export_row(answer) if answer is not None else {}
+            row.update({k: _cell(v) for k, v in own.items() if k not in row})
+            row["gold_correct"] = kind.gold_correct(item, grade)
+        row.update({c: getattr(grade, c) for c in GRADE_COLUMNS[1:]})
+        rows.append(row)
+    fixed = {*ITEM_COLUMNS, *GRADE_COLUMNS}
+    kind_columns = list(dict.fromkeys(k for row in rows for k in row if k not in fixed))
+    columns = [*ITEM_COLUMNS, *kind_columns, *GRADE_COLUMNS]
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.astype({c: _column_type(frame[c]) for c in frame.columns})
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- launching

@@ -74,6 +74,7 @@ T = TypeVar("T")
 
 # item metadata keys a rater may see (context for the rubric; nothing that reveals a model)
 RATER_METADATA_KEYS = (
+    "checklist",
     "use_case",
     "content_type",
     "length_bucket",

@@ -1,6 +1,7 @@
 """The rater app in a real browser (Debian chromium via playwright) against `evalkit app`:
-log in, grade three items, check the store; no model name anywhere the browser received;
-an XSS payload in a response is shown as text and nothing runs."""
+log in, grade three items, check the store; no model name, item id (or value computed from
+one) or other rater's grade anywhere the browser received; widget keys are per-session random
+handles; an XSS payload in a response is shown as text and nothing runs."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from evalkit.paths import PROJECT_ROOT
+from evalkit.records import Grade
 from evalkit.store import GradeStore
-from tests.fixtures.browser import MODEL_NAMES, RATERS, AppServer
+from tests.fixtures.browser import MODEL_NAMES, RATERS, AppServer, derived_from
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 # the README's picture is refreshed only on request, so a test run leaves the tree unchanged
@@ -84,6 +86,22 @@ def choose(page: Any, label: str) -> None:
     page.locator("label").filter(has_text=label).first.click()
 
 
+KEYS = """() => {
+    const out = [];
+    for (const el of document.querySelectorAll('[class*="st-key-"], [id]')) {
+        if (el.id) out.push(el.id);
+        for (const c of el.classList) if (c.startsWith('st-key-')) out.push(c.slice(7));
+    }
+    return out;
+}"""
+
+
+def item_keys(page: Any) -> set[str]:
+    """The widget keys (`st-key-*` classes) and element ids of the current item's form."""
+    keys = set(page.evaluate(KEYS))
+    return {key for key in keys if key.startswith(("form_", "comment_", "flag_", "submit_"))}
+
+
 def test_grade_three_items_blinded_and_xss_inert(
     chromium_browser: Any, app_server: AppServer
 ) -> None:
@@ -93,9 +111,13 @@ def test_grade_three_items_blinded_and_xss_inert(
     capture = Capture(page)
     contents: list[str] = []
     items = app_server.store.items
+    other = "bob-private-comment-on-the-first-item"  # another rater's grade: never shown
+    with GradeStore(app_server.store.url) as store:
+        store.save_grade(Grade(item_id=items[0].id, rater_id="bob", choice=-2, comment=other))
     try:
         log_in(page, app_server.url, "alice")
         progress_is(page, 0, 5)
+        first_keys = item_keys(page)
 
         # item 1 carries the XSS payload as response A: shown as text, nothing runs
         payload_line = "<script>window.__xss = 'script'; alert('xss')</script>"
@@ -129,6 +151,7 @@ def test_grade_three_items_blinded_and_xss_inert(
         progress_is(page, 3, 5)
         page.get_by_text(items[3].prompt_text).wait_for()  # the summarization item
         contents.append(page.content())
+        before_reload = item_keys(page)
 
         # a reload loses nothing: log in again and continue at item 4
         page.reload()
@@ -136,6 +159,7 @@ def test_grade_three_items_blinded_and_xss_inert(
         progress_is(page, 3, 5)
         page.get_by_text(items[3].prompt_text).wait_for()
         contents.append(page.content())
+        after_reload = item_keys(page)
         assert page.evaluate("typeof window.__xss") == "undefined"
     finally:
         bodies = capture.bodies()
@@ -158,3 +182,12 @@ def test_grade_three_items_blinded_and_xss_inert(
     for name in MODEL_NAMES:
         leaks = [blob[:80] for blob in received if name.encode() in blob]
         assert not leaks, f"model name {name} reached the browser: {leaks}"
+    assert not [blob[:80] for blob in received if other.encode() in blob]
+    # widget keys and element ids: a random per-session handle, never the item id or a value
+    # computed from it (an earlier version sent sha256(item_id)[:12], which anyone can redo)
+    assert first_keys and before_reload and after_reload and not first_keys & before_reload
+    assert not before_reload & after_reload  # the same item, a new session: new keys
+    for item in items:
+        for value in derived_from(item.id, length=12):
+            leaks = [blob[:80] for blob in received if value.encode() in blob]
+            assert not leaks, f"{value!r} (from item id {item.id}) reached the browser: {leaks}"

@@ -1,8 +1,11 @@
-"""The rater and admin app through Streamlit's AppTest: login, every page, progress, reload,
-blinding in the session, admin access control and exports. The store is a real SQLite file."""
+"""The rater and admin app through Streamlit's AppTest: login, every kind's page (drawn from the
+kind's form), progress, reload, blinding in the session and in every element id, admin access
+control and exports. The store is a real SQLite file."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,14 @@ from streamlit.testing.v1 import AppTest
 from evalkit.app_support import load_rubrics
 from evalkit.records import Grade
 from evalkit.store import GradeStore
-from tests.fixtures.browser import APP_SCRIPT, MODEL_NAMES, RATERS, SeededStore, seed_store
+from tests.fixtures.browser import (
+    APP_SCRIPT,
+    MODEL_NAMES,
+    RATERS,
+    SeededStore,
+    derived_from,
+    seed_store,
+)
 
 RUBRICS = load_rubrics()
 
@@ -88,6 +98,28 @@ def assert_blind(at: AppTest) -> None:
         assert name not in rendered, f"model name {name} rendered for a rater"
         assert name not in state, f"model name {name} held in the rater's session"
     assert "gold" not in state.lower()
+    assert_keys_opaque(at)
+
+
+def element_ids(at: AppTest) -> list[str]:
+    """Every element id and form id the page sends (widget keys end up in them)."""
+    return re.findall(r'(?:^|\s)(?:id|form_id): "([^"]*)"', everything_rendered(at), re.M)
+
+
+def item_handles(at: AppTest) -> dict[str, str]:
+    """The session's handle -> item id map (server-side)."""
+    return dict(at.session_state["handles"]) if "handles" in at.session_state else {}
+
+
+def assert_keys_opaque(at: AppTest) -> None:
+    """No element id, form id or anything else rendered holds the item id or a value computed
+    from it (e.g. sha256(item_id)[:12]); the keys of the item's widgets carry its random handle."""
+    rendered = everything_rendered(at)
+    ids = element_ids(at)
+    for handle, item_id in item_handles(at).items():
+        for value in derived_from(item_id):
+            assert value not in rendered, f"{value!r}, computable from the item id, was rendered"
+        assert any(ident.endswith(f"_{handle}") for ident in ids), "the item's keys lack its handle"
 
 
 # --------------------------------------------------------------------------- login
@@ -134,8 +166,10 @@ def test_sxs_page_shows_prompt_both_responses_and_rubric_scale(seeded: SeededSto
     at = login("alice")
     item = seeded.items[0]
     assert texts(at)[:3] == [item.prompt_text, item.left_text, item.right_text]
+    assert at.subheader[0].value == "Side by side · rewriting"
+    assert at.expander[0].label == f"How to grade: {RUBRICS['sxs'].title}"
     radio = at.radio[0]
-    assert radio.options == [option.label for option in RUBRICS.sxs.scale]
+    assert radio.options == [option.label for option in RUBRICS["sxs"].scale]
     assert radio.value is None  # no default: the rater must choose
     assert [m.value for m in at.markdown if m.value.startswith("**Response")] == [
         "**Response A**",
@@ -161,7 +195,7 @@ def test_sxs_submit_saves_choice_comment_and_time_then_serves_next(seeded: Seede
 
 def test_sxs_submit_without_choice_saves_nothing(seeded: SeededStore) -> None:
     at = submit(login("alice"))
-    assert "Choose a point on the scale" in at.error[0].value
+    assert "Answer: Which response is better?" in at.error[0].value
     assert grades(seeded) == []
     assert progress(at) == "Progress: 0 / 5 done"
 
@@ -200,7 +234,7 @@ def test_summarization_page_rates_five_dimensions(tmp_path: Path, monkeypatch) -
     at = login("alice")
     item = seeded.items[0]
     assert texts(at)[:3] == [item.prompt_text, item.source_text, item.response_text]
-    dims = RUBRICS.summarization.dimensions
+    dims = RUBRICS["summarization"].dimensions
     assert len(at.radio) == len(dims) == 5
     for radio, dim in zip(at.radio, dims, strict=True):
         assert radio.label == f"{dim.name}: {dim.question}"
@@ -223,6 +257,20 @@ def test_summarization_page_rates_five_dimensions(tmp_path: Path, monkeypatch) -
     assert_blind(at)
 
 
+def test_checklist_in_a_collapsed_expander_as_plain_text(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "c.sqlite", queue=("summarization", "sxs"))
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    at = login("alice")
+    (expander,) = [e for e in at.expander if e.label == "What a good answer covers"]
+    assert not expander.proto.expanded  # collapsed: the rater opens it
+    points = seeded.items[0].metadata["checklist"]
+    assert [t.value for t in expander.text] == ["\n".join(f"- {p}" for p in points)]
+    assert all("<b>" not in m.value for m in at.markdown)  # st.text, never Markdown or HTML
+    assert_blind(at)
+    skip(at)
+    assert "What a good answer covers" not in [e.label for e in at.expander]  # sxs: none
+
+
 # --------------------------------------------------------------------------- safety
 
 
@@ -235,18 +283,20 @@ def test_safety_page_violation_and_category(tmp_path: Path, monkeypatch) -> None
     verdict, refused = at.radio
     assert verdict.options == ["No", "Yes"] and verdict.value is None
     category = at.selectbox[0]
+    rubric = RUBRICS["safety"]
     assert category.options == [
-        f"{area.name} — {sub.name}" for area in RUBRICS.safety.areas for sub in area.subcategories
+        f"{area.name} — {sub.name}" for area in rubric.areas for sub in area.subcategories
     ]
-    verdict.set_value("Yes")
+    assert category.value is None
+    verdict.set_value(True)
     submit(at)
     assert "category" in at.error[0].value and grades(seeded) == []
-    chosen = RUBRICS.safety.categories()[1]
-    at.radio[0].set_value("Yes")
+    chosen = rubric.categories()[1]
+    at.radio[0].set_value(True)
     at.selectbox[0].set_value(chosen)
     submit(at)
-    at.radio[0].set_value("No")  # second item: no violation; a refusal
-    at.radio[1].set_value("Yes")
+    at.radio[0].set_value(False)  # second item: no violation; a refusal
+    at.radio[1].set_value(True)
     submit(at)
     first, second = grades(seeded)
     assert (first.violation, first.violation_category, first.refused) == (True, chosen, None)
@@ -276,11 +326,31 @@ def test_rater_session_never_holds_model_names_on_any_page(seeded: SeededStore) 
         assert_blind(at)
         at.radio[0].set_value(0)
         submit(at)
-    assert at.radio[0].label.startswith(RUBRICS.summarization.dimensions[0].name)
+    assert at.radio[0].label.startswith(RUBRICS["summarization"].dimensions[0].name)
     assert_blind(at)
     skip(at)
     assert at.radio[0].label == "Is the response a violation?"
     assert_blind(at)
+
+
+def test_widget_keys_are_random_handles_never_computed_from_the_item_id(
+    seeded: SeededStore,
+) -> None:
+    first, second = login("alice"), login("alice")  # two sessions on the same first item
+    item = seeded.items[0]
+    ((handle_1, id_1),) = item_handles(first).items()
+    ((handle_2, id_2),) = item_handles(second).items()
+    assert id_1 == id_2 == item.id and handle_1 != handle_2
+    keyed = {ident for ident in element_ids(first) if handle_1 in ident}
+    assert len(keyed) >= 5  # form, question, comment, flag, submit, skip
+    assert not keyed & set(element_ids(second))  # nothing about the item is the same
+    leaky = hashlib.sha256(item.id.encode()).hexdigest()[:12]  # the old widget key
+    for at in (first, second):
+        assert leaky not in everything_rendered(at)
+        assert_keys_opaque(at)
+    first.radio[0].set_value(1)
+    submit(first)
+    assert item_handles(first) and handle_1 not in item_handles(first)  # forgotten once saved
 
 
 def test_untrusted_text_is_plain_text_never_html(tmp_path: Path, monkeypatch) -> None:
@@ -331,11 +401,12 @@ def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypa
     alice = table[table["rater"] == "alice"].set_index("kind")
     assert alice.loc["sxs", "done"] == 2 and alice.loc["sxs", "assigned"] == 2
     assert alice.loc["safety", "done"] == 1
-    rows = agreement.set_index("measure")["agreement"]
-    assert rows["exact scale point"].startswith("0.0%")  # -1 vs -2
-    assert rows["direction (A / tie / B)"].startswith("100.0%")
-    assert rows["violation yes / no"].startswith("0.0%")
+    rows = agreement.set_index(["kind", "measure"])["agreement"]
+    assert rows[("sxs", "preference scale")].startswith("0.0%")  # -1 vs -2
+    assert rows[("sxs", "direction")].startswith("100.0%")
+    assert rows[("safety", "violation")].startswith("0.0%")
     # gold: the better side is left (correct choices -2, -1); both raters chose right (+1, +2)
+    assert list(gold_table["kind"]) == ["sxs", "sxs"]
     assert list(gold_table["gold_accuracy"].str[:7]) == ["0.0% [0", "0.0% [0"]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Parquet"]

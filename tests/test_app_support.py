@@ -1,85 +1,148 @@
-"""The app's logic without Streamlit: blinding, answers -> grades, admin tables, exports, launch."""
+"""The app's logic without Streamlit: blinding and handles, answers -> grades through the kinds,
+admin tables, exports, launch."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from evalkit import app_support as support
-from evalkit.app_support import AnswerError, Extras
+from evalkit.app_support import AnswerError, Extras, Handles
 from evalkit.cli import run_cli
 from evalkit.errors import UserError
+from evalkit.kinds import all_kinds, get_kind
+from evalkit.kinds.base import GradingKind, View
+from evalkit.paths import PROJECT_ROOT
 from evalkit.records import Grade
 from evalkit.store import GradeStore
-from tests.fixtures.browser import MODEL_NAMES, make_item, seed_store
+from tests.fixtures.browser import MODEL_NAMES, derived_from, make_item, seed_store
 
 RUBRICS = support.load_rubrics()
-DIMS = [d.id for d in RUBRICS.summarization.dimensions]
+SXS, SUMMARIZATION, SAFETY = (get_kind(name) for name in ("sxs", "summarization", "safety"))
+DIMS = [d.id for d in RUBRICS["summarization"].dimensions]
 
 
-def test_rater_view_has_no_field_for_models_scores_or_gold() -> None:
-    item = make_item("sxs", 1, gold=True)
-    view = support.blind(item)
-    fields = {f.name for f in dataclasses.fields(view)}
-    assert fields == {
-        "item_id", "kind", "category", "prompt_text", "left_text", "right_text",
-        "response_text", "source_text",
-    }  # fmt: skip
-    assert not any(name in repr(view) for name in MODEL_NAMES)
-    assert view.key == support.widget_key(item.id) and item.id not in view.key
+# --------------------------------------------------------------------------- blinding
 
 
-def test_progress_text() -> None:
+def test_every_kind_builds_a_view_without_models_gold_or_item_id() -> None:
+    fields = {f.name for f in dataclasses.fields(View)}
+    hidden = {"id", "item_id", "run_id", "model", "model_left", "model_right", "is_gold",
+              "gold_answer", "side_seed", "metadata"}  # fmt: skip
+    assert not fields & hidden
+    for kind in all_kinds():
+        item = make_item(kind.name, 1, gold=True)
+        view = kind.view(item, "opaque-handle")
+        assert view.handle == "opaque-handle" and view.kind == kind.name
+        shown = repr(view)
+        assert not any(name in shown for name in MODEL_NAMES)
+        assert item.id not in shown and item.run_id not in shown and "gold" not in shown.lower()
+
+
+def test_handles_are_random_per_session_and_map_back_only_on_the_server() -> None:
+    item_id = make_item("sxs", 1).id
+    session = Handles()
+    handle = session.handle(item_id)
+    assert session.handle(item_id) == handle  # stable while the item is on the page
+    assert session.item_id(handle) == item_id and session.mapping == {handle: item_id}
+    assert len(handle) >= 16 and re.fullmatch(r"[A-Za-z0-9_-]+", handle)
+    other = Handles().handle(item_id)  # another session (a reload): another handle
+    assert other != handle
+    for value in derived_from(item_id):
+        assert value not in handle and value not in other
+    session.forget(handle)
+    with pytest.raises(UserError, match="no longer on your page"):
+        session.item_id(handle)
+    assert session.handle(item_id) != handle  # shown again later: a fresh handle
+
+
+def test_progress_text_and_heading() -> None:
     assert support.progress_text(2, 5) == (0.4, "Progress: 2 / 5 done")
     assert support.progress_text(0, 0) == (0.0, "Progress: 0 / 0 done")
+    assert support.kind_heading(SXS, "math_reasoning") == f"{SXS.label} · math reasoning"
+    assert support.kind_heading(SAFETY, None) == SAFETY.label
 
 
-def test_sxs_grade_rules() -> None:
-    view = support.blind(make_item("sxs", 1))
-    grade = support.sxs_grade(view, "alice", RUBRICS.sxs, 2, Extras(comment=" ok ", seconds=3.456))
-    assert (grade.choice, grade.comment, grade.seconds, grade.grader) == (2, "ok", 3.46, "human")
-    with pytest.raises(AnswerError, match="Choose a point"):
-        support.sxs_grade(view, "alice", RUBRICS.sxs, None, Extras())
+def test_no_kind_is_known_by_name_in_the_app() -> None:
+    for path in (
+        PROJECT_ROOT / "app" / "rater_app.py",
+        PROJECT_ROOT / "evalkit" / "app_support.py",
+    ):
+        code = path.read_text(encoding="utf-8")
+        for kind in all_kinds():
+            assert not re.search(rf"""["']{kind.name}["']""", code), f"{path}: {kind.name!r}"
+        assert "SUMMARY_DIMENSIONS" not in code and "evalkit.assignment" not in code
+
+
+# --------------------------------------------------------------------------- answers -> grades
+
+
+def grade(kind: GradingKind, answers: dict[str, Any], extras: Extras | None = None) -> Grade:
+    """The grade a rater's answers make on item 1 of `kind`."""
+    item = make_item(kind.name, 1)
+    rubric = RUBRICS[kind.name]
+    form = kind.form(rubric, kind.view(item, "h"))
+    return support.make_grade(kind, rubric, form, item.id, "alice", answers, extras or Extras())
+
+
+def test_every_kind_answered_with_its_first_options_makes_a_valid_grade() -> None:
+    for kind in all_kinds():
+        rubric = RUBRICS[kind.name]
+        item = make_item(kind.name, 1)
+        form = kind.form(rubric, kind.view(item, "h"))
+        assert form.questions and form.rows
+        answers = {q.name: q.options[0].value for q in form.questions if q.required}
+        made = support.make_grade(kind, rubric, form, item.id, "alice", answers, Extras())
+        assert made.item_id == item.id and made.grader == "human"
+        kind.check_grade(made, rubric)
+        assert kind.grade_row(item, made) is not None
+
+
+def test_common_fields_skip_and_bare_flag() -> None:
+    made = grade(SXS, {"choice": 2}, Extras(comment=" ok ", seconds=3.456))
+    assert (made.choice, made.comment, made.seconds, made.grader) == (2, "ok", 3.46, "human")
+    with pytest.raises(AnswerError, match="Answer: Which response is better"):
+        grade(SXS, {"choice": None})
     with pytest.raises(AnswerError, match="not on the scale"):
-        support.sxs_grade(view, "alice", RUBRICS.sxs, 7, Extras())
-    skipped = support.sxs_grade(view, "alice", RUBRICS.sxs, 1, Extras(skipped=True))
+        grade(SXS, {"choice": 7})
+    skipped = grade(SXS, {"choice": 1}, Extras(skipped=True))
     assert skipped.skipped and skipped.choice is None
-    bare_flag = support.sxs_grade(view, "alice", RUBRICS.sxs, None, Extras(flagged=True))
+    bare_flag = grade(SXS, {}, Extras(flagged=True))
     assert bare_flag.flagged and bare_flag.choice is None
+    assert grade(SXS, {}, Extras(flagged=True, seconds=-1.0)).seconds == 0.0
 
 
-def test_summarization_grade_needs_every_rubric_dimension() -> None:
-    view = support.blind(make_item("summarization", 1))
-    ratings: dict[str, str | None] = dict.fromkeys(DIMS, "good")
-    grade = support.summarization_grade(view, "a", RUBRICS.summarization, ratings, Extras())
-    assert grade.dimensions == dict.fromkeys(DIMS, "good")
-    ratings[DIMS[2]] = None
-    name = RUBRICS.summarization.dimensions[2].name
+def test_summarization_needs_every_rubric_dimension() -> None:
+    answers: dict[str, str | None] = dict.fromkeys(DIMS, "good")
+    assert grade(SUMMARIZATION, answers).dimensions == dict.fromkeys(DIMS, "good")
+    answers[DIMS[2]] = None
+    name = RUBRICS["summarization"].dimensions[2].name
     with pytest.raises(AnswerError, match=f"missing: {name}"):
-        support.summarization_grade(view, "a", RUBRICS.summarization, ratings, Extras())
+        grade(SUMMARIZATION, answers)
 
 
-def test_safety_grade_rules() -> None:
-    view = support.blind(make_item("safety", 1))
-    rubric = RUBRICS.safety
+def test_safety_rules() -> None:
+    rubric = RUBRICS["safety"]
     category = rubric.categories()[0]
-    grade = support.safety_grade(view, "a", rubric, True, category, Extras())
-    assert (grade.violation, grade.violation_category, grade.refused) == (True, category, None)
-    no = support.safety_grade(view, "a", rubric, False, category, Extras(), refused=True)
+    made = grade(SAFETY, {"violation": True, "violation_category": category})
+    assert (made.violation, made.violation_category, made.refused) == (True, category, None)
+    no = grade(SAFETY, {"violation": False, "violation_category": category, "refused": True})
     assert (no.violation, no.violation_category, no.refused) == (False, None, True)
     with pytest.raises(AnswerError, match="category of the violation"):
-        support.safety_grade(view, "a", rubric, True, None, Extras())
+        grade(SAFETY, {"violation": True})
     with pytest.raises(AnswerError, match="not a category"):
-        support.safety_grade(view, "a", rubric, True, "made/up", Extras())
-    with pytest.raises(AnswerError, match="violation"):
-        support.safety_grade(view, "a", rubric, None, None, Extras())
-    area, sub = rubric.areas[0], rubric.areas[0].subcategories[0]
-    label = support.safety_category_label(rubric, f"{area.id}/{sub.id}")
-    assert label == f"{area.name} — {sub.name}"
+        grade(SAFETY, {"violation": True, "violation_category": "made/up"})
+    with pytest.raises(AnswerError, match="Answer: Is the response a violation"):
+        grade(SAFETY, {"refused": True})
+
+
+# --------------------------------------------------------------------------- admin tables
 
 
 def _graded_store(tmp_path: Path) -> GradeStore:
@@ -101,6 +164,7 @@ def _graded_store(tmp_path: Path) -> GradeStore:
 def test_admin_tables(tmp_path: Path) -> None:
     with _graded_store(tmp_path) as store:
         data = support.admin_data(store)
+    assert set(data.frames) == {"sxs", "summarization"}  # safety: only a skip
     progress = support.progress_table(data.raters, data.items, data.assignments, data.grades)
     alice = progress[progress["rater"] == "alice"].set_index("kind")
     assert alice[["done", "assigned"]].to_dict("index") == {
@@ -111,53 +175,66 @@ def test_admin_tables(tmp_path: Path) -> None:
     assert alice.loc["safety", "skipped"] == 1 and alice.loc["sxs", "median_seconds"] == 4.0
     assert set(progress["rater"]) == {"alice", "bob"}  # root and tina have no assignments
 
-    agreement = support.agreement_table(data.items, data.grades, DIMS).set_index("measure")
-    # two human pairs on sxs: (1, 2) on the plain item and (-1, -2) on the gold item
-    assert agreement.loc["exact scale point", ["k", "n", "items"]].tolist() == [0, 2, 2]
-    assert agreement.loc["direction (A / tie / B)", ["k", "n"]].tolist() == [2, 2]
-    assert agreement.loc[DIMS[0], ["k", "n"]].tolist() == [0, 1]
-    assert agreement.loc[DIMS[1], "agreement"].startswith("100.0% [")
-    assert "violation yes / no" not in agreement.index  # one answer (the other skipped)
+    agreement = support.agreement_table(data.frames, RUBRICS)
+    agreement = agreement.set_index(["kind", "measure"])
+    # one human pair on the plain sxs item (1 vs 2; the judge and the gold item left out)
+    assert agreement.loc[("sxs", "preference scale"), ["k", "n", "items"]].tolist() == [0, 1, 1]
+    assert agreement.loc[("sxs", "direction"), ["k", "n"]].tolist() == [1, 1]
+    assert agreement.loc[("summarization", DIMS[0]), ["k", "n"]].tolist() == [0, 1]
+    assert agreement.loc[("summarization", DIMS[1]), "agreement"].startswith("100.0% [")
+    assert "safety" not in agreement.index.get_level_values("kind")
 
-    gold = support.gold_accuracy_table(data.raters, data.items, data.grades).set_index("rater")
+    gold = support.gold_accuracy_table(data.raters, data.frames).set_index("rater")
     # the better side of the gold item is left (correct: -2, -1): alice -1 passes, bob -2 passes
     assert gold.loc["alice", "k"] == 1 and gold.loc["bob", "n"] == 1
+    assert gold.loc["alice", "kind"] == "sxs"
     assert gold.loc["alice", "gold_accuracy"].startswith("100.0% [")
 
 
 def test_alpha_summary_uses_the_statistics(tmp_path: Path) -> None:
     with _graded_store(tmp_path) as store:
-        table = support.alpha_summary(store, RUBRICS.summarization, resamples=20)
+        data = support.admin_data(store)
+    table = support.alpha_summary(data.frames, RUBRICS, resamples=20)
     assert set(table["kind"]) == {"sxs", "summarization"}  # safety: only a skip
     sxs = table[table["kind"] == "sxs"].iloc[0]
     assert sxs["n_items"] == 1  # gold excluded
     assert sxs["alpha (95% CI)"].startswith("n/a")
+    assert support.alpha_summary({}, RUBRICS).empty
 
     seeded = seed_store(tmp_path / "alpha.sqlite", queue=("sxs",) * 4)
     with GradeStore(seeded.url) as store:
         for item, choice in zip(seeded.items, (-2, -1, 1, 2), strict=True):
             for rater in ("alice", "bob"):
                 store.save_grade(Grade(item_id=item.id, rater_id=rater, choice=choice))
-        table = support.alpha_summary(store, RUBRICS.summarization, resamples=20)
-    (row,) = table.to_dict("records")
+        table = support.alpha_summary(support.grade_frames(store), RUBRICS, resamples=20)
+    row = table.set_index("measure").loc["preference scale"]
     assert row["alpha"] == pytest.approx(1.0) and row["alpha (95% CI)"].startswith("1.00 [")
 
 
 def test_exports_round_trip_csv_and_parquet(tmp_path: Path) -> None:
     with _graded_store(tmp_path) as store:
         data = support.admin_data(store)
-    frame = support.grades_table(data.items, data.grades, DIMS)
+    frame = support.grades_table(data.items, data.grades)
     assert len(frame) == len(data.grades) == 8
-    assert list(frame.columns) == [*support.GRADE_COLUMNS, *DIMS]
+    columns = list(frame.columns)
+    assert columns[: len(support.ITEM_COLUMNS)] == support.ITEM_COLUMNS
+    assert columns[-len(support.GRADE_COLUMNS) :] == support.GRADE_COLUMNS
+    assert {"model_a", "model_b", "score", "use_case", *DIMS} <= set(columns)
+    assert "dimensions" not in columns  # summarization ratings: one column per dimension
     back = pd.read_parquet(io.BytesIO(support.to_parquet_bytes(frame)))
     pd.testing.assert_frame_equal(back, frame)
     csv = pd.read_csv(io.BytesIO(support.to_csv_bytes(frame)))
     assert len(csv) == 8 and set(csv["rater_id"]) == {"alice", "bob", "judge:x"}
     skipped = frame[frame["skipped"]]
-    assert skipped["comment"].tolist() == ["unsure"] and skipped["choice"].isna().all()
+    assert skipped["comment"].tolist() == ["unsure"] and skipped["score"].isna().all()
     summary = frame[frame["kind"] == "summarization"].set_index("rater_id")
-    assert summary.loc["bob", DIMS[0]] == "poor"
-    assert set(frame["model_left"].dropna()) <= {*MODEL_NAMES, "gold:reference", "gold:irrelevant"}
+    assert summary.loc["bob", DIMS[0]] == "poor" and summary.loc["alice", DIMS[0]] == "good"
+    sxs = frame[(frame["kind"] == "sxs") & ~frame["is_gold"]].set_index("rater_id")
+    # item 0 shows the candidate (model_a) on the right: a choice of +1 is +1 in model terms
+    assert sxs.loc["alice", "score"] == 1 and sxs.loc["judge:x", "score"] == -2
+    gold = frame[frame["is_gold"]].set_index("rater_id")
+    assert gold["gold_correct"].tolist() == [True, True]
+    assert set(frame["model_left"].dropna()) <= set(MODEL_NAMES)
 
 
 def test_open_app_store_and_serve_errors(tmp_path: Path, monkeypatch) -> None:
@@ -174,6 +251,12 @@ def test_open_app_store_and_serve_errors(tmp_path: Path, monkeypatch) -> None:
     assert run_cli(["app"]) == 2
     assert run_cli(["app", "--db", str(tmp_path / "x.sqlite"), "--port", "0"]) == 2
     assert run_cli(["app", str(run), "--rubrics", str(tmp_path / "nope")]) == 2
+
+
+def test_rubrics_of_every_registered_kind() -> None:
+    assert set(RUBRICS) == {kind.name for kind in all_kinds()}
+    for kind in all_kinds():
+        assert isinstance(RUBRICS[kind.name], kind.rubric_type)
 
 
 def test_streamlit_command_is_headless_without_usage_stats() -> None:

@@ -1,23 +1,33 @@
-"""Labeling configs and task data generated from the rubrics: text-only tags, escaping, blinding."""
+"""Labeling configs and task data from every grading kind: text-only tags, escaping, blinding."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
+from evalkit.errors import UserError
+from evalkit.kinds import all_kinds, get_kind
 from evalkit.labelstudio.config import (
     ITEM_ID_FIELD,
     instructions_html,
     label_config,
-    rubric_for_kind,
+    project_description,
+    required_controls,
     task_data,
+    text_fields,
 )
 from evalkit.records import Item
-from evalkit.rubrics import SUMMARY_DIMENSIONS, SideBySideRubric
+from evalkit.rubrics import SideBySideRubric
 
 SECRET_MODELS = ("zeta-candidate-secret-7b", "omega-baseline-hidden-3b")
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+KIND_NAMES = [kind.name for kind in all_kinds()]
+
+
+def rubric_of(kind: str) -> Any:
+    return get_kind(kind).load_rubric()
 
 
 def sxs_item(**extra) -> Item:
@@ -42,19 +52,35 @@ def sxs_item(**extra) -> Item:
     )
 
 
-def one_response_item(kind: str) -> Item:
+def kind_item(kind: str) -> Item:
+    """An item of any kind that holds every text a kind may show and every secret none may."""
+    grading = get_kind(kind)
     return Item(
-        id=f"{kind[:3]}-xyz",
+        id=f"{grading.id_prefix}-xyz",
         kind=kind,  # type: ignore[arg-type]
         run_id="run-1",
         prompt_id="p2",
-        category=kind,
-        prompt_text="Summarize the email" if kind == "summarization" else "How do I pick a lock?",
-        source_text="The source document." if kind == "summarization" else None,
+        category="coding",
+        prompt_text=f"Summarize the email {XSS}",
+        source_text="The source document.",
         response_text=f"model output {XSS}",
+        left_text=f"shown first {XSS}",
+        right_text="shown second",
         model=SECRET_MODELS[0],
-        rubric=kind,
-        metadata={"model": SECRET_MODELS[0], "risk_area": "harmful_content"},
+        model_left=SECRET_MODELS[1],
+        model_right=SECRET_MODELS[0],
+        rubric=grading.rubric_name,
+        rubric_version=1,
+        side_seed=123456,
+        is_gold=True,
+        gold_answer={"expected": "secret-gold-answer"},
+        metadata={
+            "model": SECRET_MODELS[0],
+            "model_a": SECRET_MODELS[0],
+            "model_b": SECRET_MODELS[1],
+            "risk_area": "harmful_content",
+            "plan_seed": 3,
+        },
     )
 
 
@@ -62,9 +88,13 @@ def _parse(config: str) -> ET.Element:
     return ET.fromstring(config)
 
 
-@pytest.mark.parametrize("kind", ["sxs", "summarization", "safety"])
+def test_every_kind_is_covered() -> None:
+    assert {"sxs", "summarization", "safety"} <= set(KIND_NAMES)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
 def test_config_shows_task_text_only_in_text_tags(kind: str) -> None:
-    root = _parse(label_config(kind, rubric_for_kind(kind)))
+    root = _parse(label_config(kind, rubric_of(kind)))
     tags = {el.tag for el in root.iter()}
     assert not tags & {"HyperText", "Html", "HyperTextLabels", "Markdown"}
     variables = [el.get("value") for el in root.iter() if str(el.get("value", "")).startswith("$")]
@@ -74,10 +104,20 @@ def test_config_shows_task_text_only_in_text_tags(kind: str) -> None:
     assert len(names) == len(set(names))
     for control in root.iter("Choices"):
         assert control.get("toName") in {el.get("name") for el in root.iter("Text")}
+    assert root.find(".//TextArea[@name='comment']") is not None
+    assert root.find(".//Choices[@name='flag']") is not None
+    assert required_controls(label_config(kind, rubric_of(kind)))  # the rubric's questions
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_choice_carries_its_machine_value_in_an_alias(kind: str) -> None:
+    root = _parse(label_config(kind, rubric_of(kind)))
+    for choice in root.iter("Choice"):
+        assert choice.get("alias"), ET.tostring(choice, encoding="unicode")
 
 
 def test_sxs_config_uses_the_rubric_scale() -> None:
-    rubric = rubric_for_kind("sxs")
+    rubric = rubric_of("sxs")
     root = _parse(label_config("sxs", rubric))
     (preference,) = [c for c in root.iter("Choices") if c.get("name") == "preference"]
     options = [(c.get("value"), c.get("alias")) for c in preference.iter("Choice")]
@@ -92,19 +132,19 @@ def test_sxs_config_uses_the_rubric_scale() -> None:
     assert root.find(".//TextArea[@name='comment']") is not None
 
 
-def test_summarization_config_has_five_dimensions() -> None:
-    rubric = rubric_for_kind("summarization")
+def test_summarization_config_has_the_rubric_dimensions() -> None:
+    rubric = rubric_of("summarization")
     root = _parse(label_config("summarization", rubric))
-    dims = [c for c in root.iter("Choices") if c.get("name") in SUMMARY_DIMENSIONS]
-    assert [c.get("name") for c in dims] == [d.id for d in rubric.dimensions]
-    assert sorted(c.get("name") for c in dims) == sorted(SUMMARY_DIMENSIONS)
+    ids = [d.id for d in rubric.dimensions]
+    dims = [c for c in root.iter("Choices") if c.get("name") in ids]
+    assert [c.get("name") for c in dims] == ids and len(ids) == 5
     for control in dims:
         assert [c.get("alias") for c in control.iter("Choice")] == ["good", "neutral", "poor"]
         assert control.get("required") == "true"
 
 
 def test_safety_config_has_violation_and_rubric_categories() -> None:
-    rubric = rubric_for_kind("safety")
+    rubric = rubric_of("safety")
     root = _parse(label_config("safety", rubric))
     choices = {c.get("name"): c for c in root.iter("Choices")}
     assert [c.get("alias") for c in choices["violation"].iter("Choice")] == ["yes", "no"]
@@ -112,8 +152,15 @@ def test_safety_config_has_violation_and_rubric_categories() -> None:
     assert choices["violation"].get("required") == "true"
 
 
+def test_a_rubric_of_another_kind_is_refused() -> None:
+    with pytest.raises(UserError, match="safety items are graded on a SafetyRubric"):
+        label_config("safety", rubric_of("sxs"))
+    with pytest.raises(UserError, match="unknown grading kind 'ranking'"):
+        label_config("ranking", rubric_of("sxs"))
+
+
 def test_rubric_text_is_xml_escaped() -> None:
-    base = rubric_for_kind("sxs")
+    base = rubric_of("sxs")
     nasty = "A <b>much</b> \"better\" & 'more'\n<script>x</script>"
     scale = [
         o.model_copy(update={"label": nasty if o.value == -2 else o.label}) for o in base.scale
@@ -129,16 +176,41 @@ def test_rubric_text_is_xml_escaped() -> None:
     assert root.find("Header").get("value").startswith('T"<&>')
 
 
-def test_instructions_are_html_escaped() -> None:
-    base = rubric_for_kind("sxs")
-    rubric = SideBySideRubric.model_validate(base.model_dump() | {"instructions": f"Read {XSS}"})
-    page = instructions_html("sxs", rubric)
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_instructions_are_html_escaped(kind: str) -> None:
+    base = rubric_of(kind)
+    rubric = type(base).model_validate(
+        base.model_dump() | {"instructions": f"Read {XSS}", "title": f"T {XSS}"}
+    )
+    page = instructions_html(kind, rubric)
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+    assert page.startswith("<h3>T &lt;script&gt;")
+
+
+def test_instructions_explain_every_answer_of_the_rubric() -> None:
+    sxs = rubric_of("sxs")
+    page = instructions_html("sxs", sxs)
+    assert all(f"<b>{o.label}</b>" in page for o in sxs.scale)
+    safety = rubric_of("safety")
+    page = instructions_html("safety", safety)
+    for area in safety.areas:
+        assert area.name in page
+        assert all(sub.name in page for sub in area.subcategories)
+    summarization = rubric_of("summarization")
+    page = instructions_html("summarization", summarization)
+    assert all(dim.name in page for dim in summarization.dimensions)
+
+
+def test_a_kind_may_write_its_own_instructions(monkeypatch: pytest.MonkeyPatch) -> None:
+    kind = get_kind("safety")
+    monkeypatch.setattr(kind, "ls_instructions", lambda rubric: f"Own text {XSS}", raising=False)
+    page = instructions_html(kind, rubric_of("safety"))
+    assert "Own text &lt;script&gt;" in page and "<script>" not in page
 
 
 def test_sxs_task_is_blinded_and_keeps_text_verbatim() -> None:
     item = sxs_item()
-    data = task_data(item, rubric_for_kind("sxs"))
+    data = task_data(item, rubric_of("sxs"))
     assert set(data) == {ITEM_ID_FIELD, "prompt", "guidance", "response_a", "response_b"}
     assert data[ITEM_ID_FIELD] == item.id
     assert data["response_a"] == item.left_text and data["response_b"] == item.right_text
@@ -146,14 +218,34 @@ def test_sxs_task_is_blinded_and_keeps_text_verbatim() -> None:
     flat = repr(data)
     for secret in (*SECRET_MODELS, "123456", "gold", "plan_seed", "left", "right"):
         assert secret not in flat
-    assert data["guidance"] == rubric_for_kind("sxs").guidance["coding"]
+    assert data["guidance"] == rubric_of("sxs").guidance["coding"]
 
 
-@pytest.mark.parametrize("kind", ["summarization", "safety"])
-def test_one_response_tasks_are_blinded(kind: str) -> None:
-    item = one_response_item(kind)
-    data = task_data(item, rubric_for_kind(kind))
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kinds_tasks_are_blinded(kind: str) -> None:
+    item = kind_item(kind)
+    rubric = rubric_of(kind)
+    data = task_data(item, rubric)
     assert data[ITEM_ID_FIELD] == item.id
-    assert not any(secret in repr(data) for secret in SECRET_MODELS)
-    root = _parse(label_config(kind, rubric_for_kind(kind)))
-    assert {el.get("value")[1:] for el in root.iter("Text")} == set(data) - {ITEM_ID_FIELD}
+    assert all(isinstance(value, str) for value in data.values())
+    flat = repr(data)
+    for secret in (*SECRET_MODELS, "123456", "gold", "plan_seed", "risk_area"):
+        assert secret not in flat
+    # the item id plus exactly the texts the config shows
+    assert set(data) - {ITEM_ID_FIELD} == text_fields(label_config(kind, rubric))
+
+
+def test_a_task_field_the_config_does_not_show_is_refused(monkeypatch) -> None:
+    kind = get_kind("safety")
+    original = kind.ls_task
+    leaky = lambda item, rubric: original(item, rubric) | {"model": item.model or ""}  # noqa: E731
+    monkeypatch.setattr(kind, "ls_task", leaky)
+    with pytest.raises(UserError, match="field.*model.*does not show"):
+        task_data(kind_item("safety"), rubric_of("safety"))
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_project_description_names_kind_and_rubric(kind: str) -> None:
+    grading = get_kind(kind)
+    text = project_description(kind, rubric_of(kind))
+    assert grading.label in text and grading.rubric_name in text

@@ -1,19 +1,24 @@
-"""Annotation <-> Grade conversion for every rubric, both ways, and its errors."""
+"""Annotation <-> Grade conversion for every grading kind, both ways, and its errors."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from typing import Any
+
 import pytest
 
-from evalkit.labelstudio.config import rubric_for_kind
+from evalkit.kinds import AnswerError, GradingKind, get_kind
+from evalkit.labelstudio.config import label_config
 from evalkit.labelstudio.convert import (
     Annotation,
-    ConversionError,
     annotation_grade,
     grade_result,
     latest_per_user,
 )
+from evalkit.labelstudio.xml import ConversionError
 from evalkit.records import Grade, Item
-from tests.test_labelstudio_config import one_response_item, sxs_item
+from evalkit.store import PAYLOAD_FIELDS
+from tests.test_labelstudio_config import KIND_NAMES, kind_item, rubric_of
 
 DIMS = {
     "composition": "good",
@@ -35,7 +40,7 @@ def _annotation(result, **extra) -> Annotation:
 
 
 def _item(kind: str) -> Item:
-    return sxs_item() if kind == "sxs" else one_response_item(kind)
+    return kind_item(kind)
 
 
 GRADES = [
@@ -68,7 +73,7 @@ def test_grade_to_result_and_back_is_the_same_grade(kind: str, grade: Grade) -> 
     back = annotation_grade(
         _annotation(result, was_cancelled=cancelled, lead_time=12.5),
         item,
-        rubric_for_kind(kind),
+        rubric_of(kind),
         "ls:a@b.c",
     )
     fields = ("choice", "dimensions", "violation", "violation_category", "refused", "skipped")
@@ -78,7 +83,7 @@ def test_grade_to_result_and_back_is_the_same_grade(kind: str, grade: Grade) -> 
 
 
 def test_sxs_choice_is_in_display_terms_from_alias_or_label() -> None:
-    rubric = rubric_for_kind("sxs")
+    rubric = rubric_of("sxs")
     item = _item("sxs")
     for option in rubric.scale:
         for raw in (str(option.value), option.label):
@@ -87,7 +92,7 @@ def test_sxs_choice_is_in_display_terms_from_alias_or_label() -> None:
 
 
 def test_labels_of_the_config_are_accepted_too() -> None:
-    rubric = rubric_for_kind("safety")
+    rubric = rubric_of("safety")
     area, sub = rubric.areas[0], rubric.areas[0].subcategories[0]
     result = [
         _choice("violation", "Yes, a violation"),
@@ -100,7 +105,7 @@ def test_labels_of_the_config_are_accepted_too() -> None:
         for dim, rating in DIMS.items()
     ]
     item = _item("summarization")
-    grade = annotation_grade(_annotation(summary), item, rubric_for_kind("summarization"), "r")
+    grade = annotation_grade(_annotation(summary), item, rubric_of("summarization"), "r")
     assert grade.dimensions == DIMS
 
 
@@ -110,7 +115,9 @@ def test_labels_of_the_config_are_accepted_too() -> None:
         ("sxs", [], "preference: no answer"),
         ("sxs", [_choice("preference", "7")], "not on the scale"),
         ("sxs", [_choice("preference", "-2", "2")], "one choice"),
-        ("summarization", [_choice("composition", "good")], "no answer"),
+        ("summarization", [_choice("composition", "good")], "no rating for dimension"),
+        ("summarization", [], "composition, comprehensiveness"),
+        ("safety", [_choice("category", "harmful_content/self_harm")], "violation: no answer"),
         ("safety", [_choice("violation", "yes")], "no violation category"),
         ("safety", [_choice("violation", "maybe")], "neither yes nor no"),
         ("safety", [_choice("violation", "yes"), _choice("category", "x/y")], "not a category"),
@@ -120,7 +127,7 @@ def test_an_annotation_that_does_not_answer_the_rubric_is_an_error(
     kind: str, result: list, problem: str
 ) -> None:
     with pytest.raises(ConversionError) as error:
-        annotation_grade(_annotation(result), _item(kind), rubric_for_kind(kind), "r")
+        annotation_grade(_annotation(result), _item(kind), rubric_of(kind), "r")
     message = str(error.value)
     assert problem in message and "task 3, annotation 7" in message and _item(kind).id in message
 
@@ -150,5 +157,92 @@ def test_annotation_from_sdk_object_and_expanded_user() -> None:
     annotation = Annotation.from_api(Obj(), task_id=9)
     assert (annotation.id, annotation.task_id, annotation.user_id) == (5, 9, 4)
     assert annotation.updated_at == "2026-01-01T00:00:00Z"
-    grade = annotation_grade(annotation, _item("sxs"), rubric_for_kind("sxs"), "r")
+    grade = annotation_grade(annotation, _item("sxs"), rubric_of("sxs"), "r")
     assert grade.choice == 1 and grade.created_at == "2026-01-01T00:00:00Z"
+
+
+# ---------------------------------------------------------------------------- every kind
+
+
+def form_payloads(kind: GradingKind, rubric: Any) -> list[dict[str, Any]]:
+    """Every distinct grade a rater can give in the app's form: each option of each question,
+    the other questions answered with their first option (only the required ones, or all)."""
+    form = kind.form(rubric, kind.view(_item(kind.name), "handle"))
+    bases = [
+        {q.name: q.options[0].value for q in form.questions if q.required},
+        {q.name: q.options[0].value for q in form.questions},
+    ]
+    payloads: list[dict[str, Any]] = []
+    for base in bases:
+        for question in form.questions:
+            for option in question.options:
+                try:
+                    payload = kind.answers_to_payload(base | {question.name: option.value}, rubric)
+                except AnswerError:
+                    continue
+                if payload and payload not in payloads:
+                    payloads.append(payload)
+    return payloads
+
+
+def _same(back: Grade, grade: Grade) -> None:
+    fields = [f for f in PAYLOAD_FIELDS if f != "grader"]
+    assert {f: getattr(back, f) for f in fields} == {f: getattr(grade, f) for f in fields}
+    assert back.grader == "human" and back.item_id == grade.item_id
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_round_trips_every_answer_of_its_form(kind: str) -> None:
+    """grade -> annotation result -> grade is the identity, for every registered kind, every
+    answer its form allows, with and without a flag and a comment, and for a skip."""
+    grading, rubric, item = get_kind(kind), rubric_of(kind), _item(kind)
+    payloads = form_payloads(grading, rubric)
+    assert len(payloads) >= 2, payloads
+    grades = [Grade(item_id=item.id, rater_id="ls:a@b.c", **p) for p in payloads]
+    grades += [
+        grades[0].model_copy(update={"flagged": True, "comment": "odd <b>item</b>\nline 2"}),
+        Grade(item_id=item.id, rater_id="ls:a@b.c", flagged=True, comment="broken text"),
+        Grade(item_id=item.id, rater_id="ls:a@b.c", skipped=True, comment="cannot judge"),
+    ]
+    root = ET.fromstring(label_config(kind, rubric))
+    names = {el.get("name") for el in root.iter()}
+    to_names = {el.get("name") for el in root.iter("Text")}
+    for grade in grades:
+        result, cancelled = grade_result(grade, kind)
+        for region in result:  # every region answers a control of the config, on its text
+            assert region["from_name"] in names and region["to_name"] in to_names
+        annotation = _annotation(result, was_cancelled=cancelled, lead_time=3.0)
+        _same(annotation_grade(annotation, item, rubric, "ls:a@b.c"), grade)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_accepts_the_labels_of_its_config(kind: str) -> None:
+    """A result holding the choices' labels (written by hand, or by a config without aliases)
+    reads as the same grade as one holding their aliases."""
+    grading, rubric, item = get_kind(kind), rubric_of(kind), _item(kind)
+    root = ET.fromstring(label_config(kind, rubric))
+    labels = {
+        (control.get("name"), choice.get("alias")): choice.get("value")
+        for control in root.iter("Choices")
+        for choice in control.iter("Choice")
+    }
+    for payload in form_payloads(grading, rubric):
+        grade = Grade(item_id=item.id, rater_id="r", **payload)
+        result, _ = grade_result(grade, kind)
+        for region in result:
+            values = region["value"].get("choices") or []
+            region["value"]["choices"] = [labels[(region["from_name"], v)] for v in values]
+        _same(annotation_grade(_annotation(result), item, rubric, "r"), grade)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_a_flag_without_an_answer_is_a_bare_flag(kind: str) -> None:
+    result = [_choice("flag", "flag"), {"from_name": "comment", "value": {"text": ["why"]}}]
+    grade = annotation_grade(_annotation(result), _item(kind), rubric_of(kind), "r")
+    assert grade.flagged and grade.comment == "why" and not grade.skipped
+    assert all(getattr(grade, f) is None for f in ("choice", "dimensions", "violation"))
+
+
+def test_a_rubric_of_another_kind_is_an_error_naming_the_annotation() -> None:
+    with pytest.raises(ConversionError, match=r"task 3, annotation 7 \(item saf-xyz\): safety"):
+        annotation_grade(_annotation([]), _item("safety"), rubric_of("sxs"), "r")

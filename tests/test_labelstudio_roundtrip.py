@@ -2,7 +2,8 @@
 
 A small run is planned into a store, pushed as tasks, annotated through Label Studio's API by two
 users, and pulled back; the statistics of the pulled grades must equal those of the same grades
-saved straight into a store.
+saved straight into a store. Every registered grading kind's config, tasks and annotations go
+through the real server too.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import pytest
 
 from evalkit.cli import run_cli
 from evalkit.jsonio import write_records
+from evalkit.kinds import get_kind
 from evalkit.records import Grade, Message, Prompt, Response
-from evalkit.stats.sxs import sxs_table
-from evalkit.store import GradeStore, open_run_store
+from evalkit.stats.engine import statistics_table
+from evalkit.stats.frames import RunFrames
+from evalkit.store import PAYLOAD_FIELDS, GradeStore, open_run_store
+from tests.test_labelstudio_config import KIND_NAMES, kind_item
+from tests.test_labelstudio_convert import form_payloads
 
 pytestmark = [pytest.mark.slow, pytest.mark.labelstudio]
 
@@ -27,6 +32,7 @@ BASELINE = "omega-baseline-hidden-3b"
 CATEGORIES = ("coding", "writing", "open_qa")
 XSS = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
 PROJECT = "evalkit roundtrip sxs"
+SXS = get_kind("sxs").name
 
 
 def write_sxs_run(run_dir: Path, n_prompts: int = 6) -> Path:
@@ -87,7 +93,7 @@ def test_push_annotate_pull_matches_direct_grades(
     run_dir = write_sxs_run(tmp_path / "run")
     for rater in ("r1", "r2"):
         assert run_cli(["raters", "add", rater, "--run", str(run_dir)]) == 0
-    plan_args = ["sxs", "plan", str(run_dir), "--candidate", CANDIDATE, "--baselines", BASELINE]
+    plan_args = ["plan", "sxs", str(run_dir), "--candidate", CANDIDATE, "--baselines", BASELINE]
     assert run_cli([*plan_args, "--raters", "2", "--suite", "all"]) == 0
     capsys.readouterr()
 
@@ -170,7 +176,7 @@ def test_push_annotate_pull_matches_direct_grades(
     with open_run_store(run_dir) as store:
         history = store.grade_history(item_id=item_id, rater_id=key[1])
         assert [(g.revision, g.choice) for g in history] == [(1, 2), (2, -1)]
-        pulled_frame = store.sxs_frame()
+        pulled_frame = store.grade_frame(SXS)
         stored_items = store.items()
 
     # the same grades entered directly: identical frames and identical statistics
@@ -178,16 +184,31 @@ def test_push_annotate_pull_matches_direct_grades(
         direct.add_items(stored_items)
         for grade in planned.values():
             direct.save_grade(grade)
-        direct_frame = direct.sxs_frame()
+        direct_frame = direct.grade_frame(SXS)
     key_cols = ["item_id", "rater_id"]
     pd.testing.assert_frame_equal(
         pulled_frame.sort_values(key_cols).reset_index(drop=True),
         direct_frame.sort_values(key_cols).reset_index(drop=True),
     )
-    pulled_table = sxs_table(pulled_frame, [CANDIDATE], seed=7, resamples=500)
-    direct_table = sxs_table(direct_frame, [CANDIDATE], seed=7, resamples=500)
-    assert not pulled_table.empty and int(pulled_table["n_raters"].max()) == 2
+    assert pulled_frame.groupby("item_id")["rater_id"].nunique().max() == 2
+    pulled_table = _statistics(pulled_frame)
+    direct_table = _statistics(direct_frame)
+    win = pulled_table[
+        (pulled_table["metric"] == "sxs_win_rate")
+        & (pulled_table["model"] == CANDIDATE)
+        & (pulled_table["baseline"] == BASELINE)
+        & (pulled_table["group"] == "all")
+    ]
+    assert len(win) == 1 and int(win["n_items"].iloc[0]) == 6
     pd.testing.assert_frame_equal(pulled_table, direct_table)
+
+
+def _statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """The long statistics table of one side-by-side grade frame."""
+    table = statistics_table(RunFrames(grades={SXS: frame}), seed=7, resamples=500)
+    return table.sort_values(["metric", "model", "baseline", "group", "graders"]).reset_index(
+        drop=True
+    )
 
 
 def test_wrong_key_is_a_clear_error(
@@ -299,9 +320,64 @@ def test_summarization_and_safety_projects_round_trip(
     assert run_cli(["labelstudio", "pull", str(run_dir), "--project", "mixed"]) == 0
     assert "4 new grades" in capsys.readouterr().out
     with open_run_store(run_dir) as store:
-        summaries = store.summarization_frame()
-        safety = store.safety_frame()
-    assert len(summaries) == 2 and set(summaries["groundedness"]) == {"poor"}
+        summaries = store.grade_frame("summarization")
+        safety = store.grade_frame("safety")
+    assert len(summaries) == 2
+    assert {d["groundedness"] for d in summaries["dimensions"]} == {"poor"}
     assert len(safety) == 2 and safety["violation"].all()
     assert set(safety["violation_category"]) == {"harmful_content/violence_weapons"}
     assert set(safety["rater_id"]) == {f"ls:{server.admin_email}"}
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_round_trips_through_label_studio(
+    kind: str, labelstudio_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each registered kind: the server accepts its config and its blinded task, stores the
+    annotations evalkit writes for every answer of the kind's form (plus a flag, a comment and
+    a skip), and a pull gives back exactly those grades."""
+    from label_studio_sdk import LabelStudio
+
+    from evalkit.labelstudio.connection import connect
+    from evalkit.labelstudio.convert import grade_result
+    from evalkit.labelstudio.sync import pull, push_items
+
+    server = labelstudio_server
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", server.token)
+    grading = get_kind(kind)
+    rubric = grading.load_rubric()
+    api = connect(server.url)
+    admin = LabelStudio(base_url=server.url, api_key=server.token)
+    title = f"evalkit every kind {kind}"
+    payloads = form_payloads(grading, rubric)
+    items = [
+        kind_item(kind).model_copy(update={"id": f"{grading.id_prefix}-{i}", "is_gold": False})
+        for i in range(len(payloads) + 2)
+    ]
+    with GradeStore(tmp_path / "grades.sqlite") as store:
+        store.add_items(items)
+        pushed = push_items(api, title, grading, items, rubric)
+        assert pushed.created and pushed.imported == len(items)
+        exported = _export(server, pushed.project.id)
+        assert not any(name in json.dumps(exported) for name in (CANDIDATE, BASELINE))
+        tasks = {t.data["evalkit_item_id"]: t for t in admin.tasks.list(project=pushed.project.id)}
+        rater = f"ls:{server.admin_email}"
+        wanted = [Grade(item_id=items[i].id, rater_id=rater, **p) for i, p in enumerate(payloads)]
+        wanted += [
+            Grade(item_id=items[-2].id, rater_id=rater, flagged=True, comment=f"odd {XSS}"),
+            Grade(item_id=items[-1].id, rater_id=rater, skipped=True),
+        ]
+        wanted[0] = wanted[0].model_copy(update={"flagged": True, "comment": "two\nlines"})
+        for grade in wanted:
+            result, cancelled = grade_result(grade, grading)
+            admin.annotations.create(
+                tasks[grade.item_id].id, result=result, was_cancelled=cancelled
+            )
+        pulled = pull(api, store, title)
+        assert not pulled.problems and pulled.new == len(wanted)
+        grades = {g.item_id: g for g in store.current_grades()}
+    fields = [f for f in PAYLOAD_FIELDS if f != "grader"]
+    assert set(grades) == {g.item_id for g in wanted}
+    for grade in wanted:
+        got = grades[grade.item_id]
+        assert {f: getattr(got, f) for f in fields} == {f: getattr(grade, f) for f in fields}

@@ -20,12 +20,21 @@ from evalkit.cli import run_cli
 from evalkit.errors import UserError
 from evalkit.labelstudio import connection
 from evalkit.labelstudio.connection import LabelStudioAPI
-from evalkit.labelstudio.convert import region
-from evalkit.labelstudio.sync import load_plan, load_user_map, open_plan_store, pull, push
+from evalkit.labelstudio.convert import grade_result
+from evalkit.labelstudio.sync import (
+    load_plan,
+    load_user_map,
+    open_plan_store,
+    open_pull_store,
+    pull,
+    push,
+)
+from evalkit.labelstudio.xml import region
 from evalkit.paths import RUBRICS_DIR
-from evalkit.records import Item
-from evalkit.store import GradeStore
-from tests.test_labelstudio_config import SECRET_MODELS
+from evalkit.records import Grade, Item
+from evalkit.store import PAYLOAD_FIELDS, GradeStore
+from tests.test_labelstudio_config import KIND_NAMES, SECRET_MODELS, kind_item
+from tests.test_labelstudio_convert import form_payloads
 
 URL = "http://ls.test:8080"
 KEY = "fake-key-0123456789abcdef"
@@ -337,8 +346,9 @@ def test_plan_errors(tmp_path: Path, run_dir: Path, monkeypatch) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     plan_file = write_plan(elsewhere, make_items(1))
-    with pytest.raises(UserError, match=r"no grade store at .*: pass --db"):
+    with pytest.raises(UserError, match=r"no grade store .*pass --db.*plan was written to x"):
         open_plan_store(load_plan(plan_file), None)
+    assert not (elsewhere / "grades.sqlite").exists()  # push never creates a store
     plan = load_plan(plan_file)
     plan.item_ids["sxs"].append("sxs-missing")
     with open_plan_store(plan, str(run_dir / "grades.sqlite")) as store:
@@ -402,3 +412,62 @@ def test_redaction() -> None:
     assert connection.redact_url("https://u:p@host:9/x/?token=abc#f") == "https://host:9/x/"
     text = connection.scrub(f"failed https://u:p@h/api?k=1 with {KEY}", (KEY,))
     assert text == "failed https://h/api with ***"
+
+
+def test_pull_never_creates_a_store(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("EVALKIT_DB", raising=False)
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(UserError, match=r"no grade store \(run `evalkit plan` first"):
+        open_pull_store(run, None)
+    with pytest.raises(UserError, match="run folder not found"):
+        open_pull_store(tmp_path / "missing", None)
+    with pytest.raises(UserError, match="which grade store"):
+        open_pull_store(None, None)
+    assert not (run / "grades.sqlite").exists()
+    with GradeStore(run / "grades.sqlite") as store:
+        store.add_items(make_items(1))
+    monkeypatch.setenv("EVALKIT_DB", str(run / "grades.sqlite"))
+    with open_pull_store(None, None) as store:
+        assert [item.id for item in store.items()] == ["sxs-0000"]
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_pushes_and_pulls(kind: str, tmp_path: Path, monkeypatch) -> None:
+    """Push an item of each registered kind, annotate it with each answer the kind's form
+    allows (one user per answer), pull: the store holds exactly those grades."""
+    from evalkit.kinds import get_kind
+
+    monkeypatch.delenv("EVALKIT_DB", raising=False)
+    grading = get_kind(kind)
+    item = kind_item(kind).model_copy(update={"is_gold": False, "gold_answer": None})
+    run = tmp_path / "run"
+    fake = FakeLabelStudio()
+    payloads = form_payloads(grading, grading.load_rubric())
+    for user in range(len(payloads)):
+        fake.user_list.append(SimpleNamespace(id=10 + user, email=f"u{user}@x.org", username=""))
+    api = LabelStudioAPI(fake, URL)
+    with GradeStore(run / "grades.sqlite") as store:
+        store.add_items([item])
+        write_plan(run, [item], kind=kind, name=kind)
+        (result,) = push(api, store, load_plan(run), "K")
+        assert result.kind == kind and result.imported == 1
+        (task,) = fake.project_tasks("K")
+        assert set(task["data"]) >= {"evalkit_item_id"}
+        assert not any(m in json.dumps(task) for m in SECRET_MODELS)
+        wanted = {}
+        for user, payload in enumerate(payloads):
+            rater = f"ls:u{user}@x.org"
+            grade = Grade(item_id=item.id, rater_id=rater, comment=f"c{user}", **payload)
+            answer, cancelled = grade_result(grade, grading)
+            fake.annotate(task, 10 + user, None, result=answer, was_cancelled=cancelled)
+            wanted[rater] = grade
+        pulled = pull(api, store, "K")
+        assert not pulled.problems and pulled.new == len(payloads)
+        assert pull(api, store, "K").unchanged == len(payloads)
+        grades = {g.rater_id: g for g in store.current_grades()}
+    fields = [f for f in PAYLOAD_FIELDS if f != "grader"]
+    assert set(grades) == set(wanted)
+    for rater, grade in wanted.items():
+        got = grades[rater]
+        assert {f: getattr(got, f) for f in fields} == {f: getattr(grade, f) for f in fields}

@@ -1,37 +1,42 @@
-"""The LLM judge with a fake client: prompts from the rubrics, robust parsing, both orders for
-side by side, and malformed replies that are counted instead of crashing."""
+"""The LLM judge with a fake client, through the grading kinds: the kinds' prompts built from
+the rubrics, robust parsing, both orders for side by side, malformed replies and failed calls
+that are counted instead of crashing, and any registered kind judged the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from evalkit.kinds.base import (
+    KINDS,
+    GradingKind,
+    JudgeParseError,
+    JudgeRequest,
+    JudgeResult,
+    all_kinds,
+    get_kind,
+    register_kind,
+)
+from evalkit.kinds.sxs import combine_verdicts, parse_verdict
 from evalkit.models import ModelCallError
 from evalkit.records import Item, Message
-from evalkit.rubrics import SUMMARY_DIMENSIONS, load_rubric
+from evalkit.scoring import replies
 from evalkit.scoring.judge import (
-    JudgeParseError,
     JudgeTally,
-    Rubrics,
-    combine_sxs,
+    judge_item,
     judge_items,
-    judge_safety,
-    judge_summary,
-    judge_sxs,
+    load_rubrics,
     outcome_scores,
-    parse_json_reply,
-    parse_safety_reply,
-    parse_sxs_reply,
-    safety_messages,
-    sxs_messages,
 )
 
 LEFT = "LEFT-RESPONSE-TEXT"
 RIGHT = "RIGHT-RESPONSE-TEXT"
+KIND_NAMES = [kind.name for kind in all_kinds()]
 
 
 @dataclass
@@ -66,8 +71,8 @@ def run(coro):
 
 
 @pytest.fixture(scope="module")
-def rubrics() -> Rubrics:
-    return Rubrics.load()
+def rubrics() -> dict[str, Any]:
+    return {kind.name: kind.load_rubric() for kind in all_kinds()}
 
 
 def sxs_item(**kw) -> Item:
@@ -117,7 +122,18 @@ def summary_item() -> Item:
         response_text="The review is now on Thursday at 3 pm.",
         model="cand",
         rubric="summarization",
+        metadata={"use_case": "email"},
     )
+
+
+def any_item(kind: str) -> Item:
+    """An item of any kind: every text a kind may show is set."""
+    return Item(
+        id=f"{kind}-1", kind=kind, run_id="r1", prompt_id="p", category="coding",
+        prompt_text="PROMPT-TEXT", left_text=LEFT, right_text=RIGHT, response_text="RESPONSE-TEXT",
+        source_text="SOURCE-TEXT", model="cand", model_left="cand", model_right="base",
+        rubric=get_kind(kind).rubric_name,
+    )  # fmt: skip
 
 
 def prefers(side_text: str, strength: int = 2) -> Callable[[list[Message]], str]:
@@ -129,6 +145,10 @@ def prefers(side_text: str, strength: int = 2) -> Callable[[list[Message]], str]
         return json.dumps({"verdict": -strength if a_is_target else strength, "reason": "x"})
 
     return reply
+
+
+def all_good(rubric: Any) -> dict[str, str]:
+    return {dimension.id: "good" for dimension in rubric.dimensions}
 
 
 # ------------------------------------------------------------------------------- parsing
@@ -145,8 +165,8 @@ def prefers(side_text: str, strength: int = 2) -> Callable[[list[Message]], str]
         '{"Verdict": 1.0}',
     ],
 )
-def test_sxs_reply_parsing_is_robust(text: str, rubrics: Rubrics) -> None:
-    assert parse_sxs_reply(text, rubrics.sxs)[0] == 1
+def test_reply_parsing_is_robust(text: str, rubrics: dict[str, Any]) -> None:
+    assert parse_verdict(text, rubrics["sxs"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -162,27 +182,26 @@ def test_sxs_reply_parsing_is_robust(text: str, rubrics: Rubrics) -> None:
         "[1, 2]",
     ],
 )
-def test_malformed_sxs_replies_raise_parse_errors(text: str, rubrics: Rubrics) -> None:
+def test_malformed_sxs_replies_raise_parse_errors(text: str, rubrics: dict[str, Any]) -> None:
     with pytest.raises(JudgeParseError):
-        parse_sxs_reply(text, rubrics.sxs)
+        parse_verdict(text, rubrics["sxs"])
 
 
 def test_json_in_prose_takes_the_first_valid_object() -> None:
     text = 'Format: {"verdict": <int>}. My reply: {"verdict": -2, "reason": "A"}'
-    assert parse_json_reply(text)["verdict"] == -2
+    assert replies.parse_json_reply(text)["verdict"] == -2
 
 
-def test_safety_category_must_come_from_the_rubric(rubrics: Rubrics) -> None:
-    ok = '{"violation": true, "category": "harmful_content/cyber_misuse", "refused": false}'
-    assert parse_safety_reply(ok, rubrics.safety)[:3] == (
-        True,
-        "harmful_content/cyber_misuse",
-        False,
-    )
-    assert parse_safety_reply('{"violation": "no", "category": "junk"}', rubrics.safety)[:2] == (
-        False,
-        None,
-    )
+def test_safety_category_must_come_from_the_rubric(rubrics: dict[str, Any]) -> None:
+    kind, rubric = get_kind("safety"), rubrics["safety"]
+
+    def payload(text: str) -> dict[str, Any]:
+        return kind.judge_payload(safety_item(), rubric, {"verdict": text}).payload
+
+    ok = payload('{"violation": true, "category": "harmful_content/cyber_misuse", "refused": 0}')
+    assert (ok["violation"], ok["violation_category"]) == (True, "harmful_content/cyber_misuse")
+    fine = payload('{"violation": "no", "category": "junk"}')
+    assert (fine["violation"], fine["violation_category"]) == (False, None)
     for bad in (
         '{"violation": true, "category": "harmful_content/bad_vibes"}',
         '{"violation": true, "category": "harmful_content"}',
@@ -190,45 +209,75 @@ def test_safety_category_must_come_from_the_rubric(rubrics: Rubrics) -> None:
         '{"violation": "maybe"}',
     ):
         with pytest.raises(JudgeParseError):
-            parse_safety_reply(bad, rubrics.safety)
+            payload(bad)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+@pytest.mark.parametrize("text", ["", "I cannot judge this.", '{"reason": "no verdict"}'])
+def test_a_reply_without_a_verdict_is_unparseable_for_every_kind(
+    kind: str, text: str, rubrics: dict[str, Any]
+) -> None:
+    outcome = run(judge_item(FakeClient(lambda _: text), any_item(kind), rubrics[kind], "j"))
+    assert outcome.status == "unparseable"
+    assert outcome.grade.skipped and outcome.grade.rater_id == "judge:j"
+    assert outcome.grade.comment.startswith("unparseable judge reply: ")
+    assert outcome.detail == {}
 
 
 # ------------------------------------------------------------------------------- prompts
 
 
-def test_prompts_are_built_from_the_rubrics(rubrics: Rubrics) -> None:
-    sxs = sxs_messages(rubrics.sxs, sxs_item())
-    system = sxs[0].content
-    assert rubrics.sxs.instructions.strip()[:80] in system
-    assert all(option.label in system for option in rubrics.sxs.scale)
-    assert rubrics.sxs.guidance["coding"][:60] in system
-    user = sxs[-1].content
+def test_prompts_are_built_from_the_rubrics(rubrics: dict[str, Any]) -> None:
+    requests = get_kind("sxs").judge_requests(sxs_item(), rubrics["sxs"])
+    assert [r.tag for r in requests] == ["as_shown", "swapped"]
+    system = requests[0].messages[0].content
+    assert rubrics["sxs"].instructions.strip()[:80] in system
+    assert all(option.label in system for option in rubrics["sxs"].scale)
+    assert rubrics["sxs"].guidance["coding"][:60] in system
+    user = requests[0].messages[-1].content
     assert user.index(LEFT) < user.index(RIGHT)
-    swapped = sxs_messages(rubrics.sxs, sxs_item(), swapped=True)[-1].content
+    swapped = requests[1].messages[-1].content
     assert swapped.index(RIGHT) < swapped.index(LEFT)
     assert "cand" not in user and "base" not in user  # the judge is blinded to model names too
-    safety = safety_messages(rubrics.safety, safety_item())[0].content
-    assert all(category in safety for category in rubrics.safety.categories())
+    (safety,) = get_kind("safety").judge_requests(safety_item(), rubrics["safety"])
+    assert all(
+        category in safety.messages[0].content for category in rubrics["safety"].categories()
+    )
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_asks_about_the_items_texts_as_data(kind: str, rubrics: dict[str, Any]) -> None:
+    item = any_item(kind)
+    requests = get_kind(kind).judge_requests(item, rubrics[kind])
+    assert requests and len({r.tag for r in requests}) == len(requests)
+    for request in requests:
+        user = request.messages[-1].content
+        assert "PROMPT-TEXT" in user and "<<<" in user
+        assert replies.UNTRUSTED in request.messages[0].content
+        assert request.schema["type"] == "object" and request.schema["required"]
 
 
 # ------------------------------------------------------------------------------- sxs
 
 
-def test_sxs_is_asked_in_both_orders_and_mapped_back(rubrics: Rubrics) -> None:
+def test_sxs_is_asked_in_both_orders_and_mapped_back(rubrics: dict[str, Any]) -> None:
     client = FakeClient(prefers(RIGHT, 2))
-    outcome = run(judge_sxs(client, sxs_item(), rubrics.sxs, "judge-m"))
+    outcome = run(judge_item(client, sxs_item(), rubrics["sxs"], "judge-m"))
     assert len(client.calls) == 2
     assert outcome.status == "ok"
     assert outcome.grade.choice == 2  # right (B as shown) much better, in display terms
     assert outcome.grade.rater_id == "judge:judge-m" and outcome.grade.grader == "auto"
     assert outcome.detail == {"as_shown": 2, "swapped": -2, "consistent": True}
-    left = run(judge_sxs(FakeClient(prefers(LEFT, 1)), sxs_item(), rubrics.sxs, "judge-m"))
+    assert len(outcome.replies) == 2
+    left = run(judge_item(FakeClient(prefers(LEFT, 1)), sxs_item(), rubrics["sxs"], "judge-m"))
     assert left.status == "ok" and left.grade.choice == -1
 
 
-def test_a_verdict_that_flips_with_the_order_is_an_inconsistent_tie(rubrics: Rubrics) -> None:
+def test_a_verdict_that_flips_with_the_order_is_an_inconsistent_tie(
+    rubrics: dict[str, Any],
+) -> None:
     always_a = FakeClient(lambda _: '{"verdict": -2, "reason": "A"}')  # pure position bias
-    outcome = run(judge_sxs(always_a, sxs_item(), rubrics.sxs, "judge-m"))
+    outcome = run(judge_item(always_a, sxs_item(), rubrics["sxs"], "judge-m"))
     assert outcome.status == "inconsistent"
     assert outcome.grade.choice == 0
     assert outcome.grade.comment.startswith("inconsistent:")
@@ -247,14 +296,14 @@ def test_a_verdict_that_flips_with_the_order_is_an_inconsistent_tie(rubrics: Rub
         (-2, -2, 0, False),
     ],
 )
-def test_combine_sxs(forward: int, swapped: int, choice: int, consistent: bool) -> None:
-    assert combine_sxs(forward, swapped) == (choice, consistent)
+def test_combine_verdicts(forward: int, swapped: int, choice: int, consistent: bool) -> None:
+    assert combine_verdicts(forward, swapped) == (choice, consistent)
 
 
-def test_malformed_sxs_reply_is_unparseable_not_a_crash(rubrics: Rubrics) -> None:
-    replies = iter(['{"verdict": 1}', "I think B is better overall."])
-    client = FakeClient(lambda _: next(replies))
-    outcome = run(judge_sxs(client, sxs_item(), rubrics.sxs, "judge-m"))
+def test_malformed_sxs_reply_is_unparseable_not_a_crash(rubrics: dict[str, Any]) -> None:
+    answers = iter(['{"verdict": 1}', "I think B is better overall."])
+    client = FakeClient(lambda _: next(answers))
+    outcome = run(judge_item(client, sxs_item(), rubrics["sxs"], "judge-m"))
     assert outcome.status == "unparseable"
     assert outcome.grade.skipped and outcome.grade.choice is None
     assert outcome.grade.comment.startswith("unparseable judge reply: swapped: ")
@@ -264,48 +313,53 @@ def test_malformed_sxs_reply_is_unparseable_not_a_crash(rubrics: Rubrics) -> Non
 # ------------------------------------------------------------------------------- safety
 
 
-def test_safety_verdict_with_category(rubrics: Rubrics) -> None:
+def test_safety_verdict_with_category(rubrics: dict[str, Any]) -> None:
     reply = '{"violation": true, "category": "harmful_content/cyber_misuse", "refused": false}'
-    outcome = run(judge_safety(FakeClient(lambda _: reply), safety_item(), rubrics.safety, "j"))
+    outcome = run(judge_item(FakeClient(lambda _: reply), safety_item(), rubrics["safety"], "j"))
     grade = outcome.grade
     assert outcome.status == "ok" and not grade.skipped
     assert grade.violation is True and grade.violation_category == "harmful_content/cyber_misuse"
     assert grade.refused is False
 
 
-def test_safety_wrong_category_is_unparseable(rubrics: Rubrics) -> None:
+def test_safety_wrong_category_is_unparseable(rubrics: dict[str, Any]) -> None:
     reply = '```json\n{"violation": true, "category": "weapons"}\n```'
-    outcome = run(judge_safety(FakeClient(lambda _: reply), safety_item(), rubrics.safety, "j"))
+    outcome = run(judge_item(FakeClient(lambda _: reply), safety_item(), rubrics["safety"], "j"))
     assert outcome.status == "unparseable" and outcome.grade.skipped
     assert outcome.grade.violation is None
     assert "category 'weapons'" in outcome.grade.comment
+    assert '"weapons"' in outcome.grade.comment  # the start of the reply, for debugging
 
 
 # ------------------------------------------------------------------------------- summary
 
 
-def test_summary_five_dimensions(rubrics: Rubrics) -> None:
-    ratings = dict.fromkeys(SUMMARY_DIMENSIONS, "good") | {"groundedness": "neutral"}
+def test_summary_dimensions(rubrics: dict[str, Any]) -> None:
+    rubric = rubrics["summarization"]
+    first = rubric.dimensions[0].id
+    ratings = all_good(rubric) | {first: "neutral"}
     reply = "Here you go:\n" + json.dumps({**ratings, "reason": "fine"})
-    outcome = run(judge_summary(FakeClient(lambda _: reply), summary_item(), rubrics.summary, "j"))
+    outcome = run(judge_item(FakeClient(lambda _: reply), summary_item(), rubric, "j"))
     assert outcome.status == "ok"
     assert outcome.grade.dimensions == ratings
-    assert outcome.detail["class"] == "neutral"
+    assert outcome.detail["class"] == rubric.classify(ratings) == "neutral"
 
 
-def test_summary_missing_dimension_is_unparseable(rubrics: Rubrics) -> None:
-    reply = json.dumps(dict.fromkeys(SUMMARY_DIMENSIONS[:4], "good"))
-    outcome = run(judge_summary(FakeClient(lambda _: reply), summary_item(), rubrics.summary, "j"))
+def test_summary_missing_dimension_is_unparseable(rubrics: dict[str, Any]) -> None:
+    rubric = rubrics["summarization"]
+    last = rubric.dimensions[-1].id
+    reply = json.dumps({k: v for k, v in all_good(rubric).items() if k != last})
+    outcome = run(judge_item(FakeClient(lambda _: reply), summary_item(), rubric, "j"))
     assert outcome.status == "unparseable" and outcome.grade.skipped
-    assert "harmfulness" in outcome.grade.comment
+    assert last in outcome.grade.comment
 
 
 # ------------------------------------------------------------------------------- many
 
 
-def test_judge_items_counts_every_outcome_and_runs_concurrently(rubrics: Rubrics) -> None:
+def test_judge_items_counts_every_outcome_and_runs_concurrently(rubrics: dict[str, Any]) -> None:
     good_safety = '{"violation": false, "refused": true}'
-    good_summary = json.dumps(dict.fromkeys(SUMMARY_DIMENSIONS, "good"))
+    good_summary = json.dumps(all_good(rubrics["summarization"]))
 
     def reply(messages: list[Message]) -> str:
         user = messages[-1].content
@@ -334,31 +388,45 @@ def test_judge_items_counts_every_outcome_and_runs_concurrently(rubrics: Rubrics
     assert tally.as_dict()["sxs"] == {"ok": 1, "unparseable": 1}
     scores = outcome_scores(outcomes, "judge-m")
     assert len(scores) == 5 and {s.scorer for s in scores} == {"judge:judge-m"}
+    assert [s.metric for s in scores] == [f"{o.item.kind}_judge" for o in outcomes]
     unparseable = [s for s in scores if s.details["status"] == "unparseable"]
     assert len(unparseable) == 2 and all(s.value is None for s in unparseable)
+    assert all(s.details["comment"].startswith("unparseable judge reply") for s in unparseable)
     f1 = next(s for s in scores if s.details["item_id"] == "f1")
-    assert f1.metric == "violation" and f1.value == 0.0 and f1.details["refused"] is True
-    assert f1.details["risk_area"] == "harmful_content"
+    assert f1.value == 1.0 and f1.model == "cand" and f1.details["kind"] == "safety"
+    assert f1.details["violation"] is False and f1.details["refused"] is True
+    assert f1.details["risk_area"] == "harmful_content" and f1.details["expected"] == "refuse"
+    s1 = next(s for s in scores if s.details["item_id"] == "s1")
+    assert s1.model == "cand|base" and s1.details["consistent"] is True  # left|right names
+    summary = next(s for s in scores if s.details["item_id"] == "sum-1")
+    assert summary.details["class"] == "good" and summary.details["use_case"] == "email"
 
 
-def test_a_failed_model_call_is_counted_as_error(rubrics: Rubrics) -> None:
+def test_a_failed_model_call_is_counted_as_error(rubrics: dict[str, Any]) -> None:
     class Failing:
         async def complete(self, messages: list[Message]) -> Reply:
             raise ModelCallError("HTTP 503 after 5 attempts", attempts=5, retryable=True)
 
-    outcomes = run(judge_items(Failing(), [sxs_item(), safety_item()], rubrics, "judge-m"))
-    assert [o.status for o in outcomes] == ["error", "error"]
+    items = [sxs_item(), safety_item(), summary_item()]
+    outcomes = run(judge_items(Failing(), items, rubrics, "judge-m"))
+    assert [o.status for o in outcomes] == ["error", "error", "error"]
     assert all(o.grade.skipped and "HTTP 503" in o.grade.comment for o in outcomes)
+    assert JudgeTally.of("judge-m", outcomes).count("error") == 3
+    assert all(s.value is None for s in outcome_scores(outcomes, "judge-m"))
 
 
 def test_default_rubrics_are_loaded_when_none_given() -> None:
     reply = '{"violation": false}'
-    outcome = run(judge_safety(FakeClient(lambda _: reply), safety_item(), judge_name="j"))
+    outcome = run(judge_item(FakeClient(lambda _: reply), safety_item(), judge_name="j"))
     assert outcome.status == "ok"
-    assert load_rubric("safety").categories()  # the same files the judge read
+    outcomes = run(judge_items(FakeClient(lambda _: reply), [safety_item()], judge_name="j"))
+    assert [o.status for o in outcomes] == ["ok"]
+    assert set(load_rubrics([safety_item(), sxs_item()])) == {"safety", "sxs"}
 
 
-def test_sxs_with_one_failed_order_is_an_error_and_both_calls_finish(rubrics: Rubrics) -> None:
+def test_sxs_with_one_failed_order_is_an_error_and_both_calls_finish(
+    rubrics: dict[str, Any],
+) -> None:
     calls: list[str] = []
 
     class HalfFailing:
@@ -371,7 +439,86 @@ def test_sxs_with_one_failed_order_is_an_error_and_both_calls_finish(rubrics: Ru
             await asyncio.sleep(0.01)
             return Reply('{"verdict": 1}')
 
-    outcome = run(judge_sxs(HalfFailing(), sxs_item(), rubrics.sxs, "judge-m"))
+    outcome = run(judge_item(HalfFailing(), sxs_item(), rubrics["sxs"], "judge-m"))
     assert outcome.status == "error" and outcome.grade.skipped
     assert outcome.grade.comment == "judge call failed: ModelCallError: connection refused"
     assert sorted(calls) == ["as shown", "swapped"]
+
+
+# ------------------------------------------------------------------------------- any kind
+
+
+class ThreeQuestions(GradingKind):
+    """A kind the judge has never heard of: three questions, a verdict when all agree."""
+
+    name = "three_questions"
+    rubric_name = "side_by_side"  # any shipped rubric: this kind reads none of it
+    label = "Three questions"
+    id_prefix = "tq"
+
+    def load_rubric(self, rubrics_dir: Any = None) -> Any:
+        return {"scale": ["yes", "no"]}
+
+    def judge_requests(self, item: Item, rubric: Any) -> list[JudgeRequest]:
+        schema = {"type": "object", "properties": {"answer": {"enum": rubric["scale"]}}}
+        return [
+            JudgeRequest(tag, [Message(role="user", content=f"{tag}: {item.prompt_text}")], schema)
+            for tag in ("one", "two", "three")
+        ]
+
+    def judge_payload(
+        self, item: Item, rubric: Any, replies_by_tag: Mapping[str, str | None]
+    ) -> JudgeResult:
+        answers = {tag: json.loads(text or "")["answer"] for tag, text in replies_by_tag.items()}
+        if any(answer not in rubric["scale"] for answer in answers.values()):
+            raise JudgeParseError(f"answers {answers} are not on the scale")
+        agreed = len(set(answers.values())) == 1
+        return JudgeResult({"comment": f"answers {answers}"}, {"answers": answers}, agreed)
+
+
+@pytest.fixture
+def three_questions():
+    kind = register_kind(ThreeQuestions())
+    try:
+        yield kind
+    finally:
+        del KINDS[kind.name]
+
+
+def _tq_item(item_id: str, text: str) -> Item:
+    # Item.kind still lists the built-in kinds; a registered kind's items are items all the same
+    fields = {"id": item_id, "kind": "three_questions", "prompt_text": text}
+    return Item.model_construct(**(any_item("sxs").model_dump() | fields))
+
+
+def test_any_registered_kind_is_judged_the_same_way(three_questions: GradingKind) -> None:
+    def reply(messages: list[Message]) -> str:
+        content = messages[-1].content
+        if "not json" in content:
+            return "no JSON here"
+        if "off the scale" in content:
+            return '{"answer": "maybe"}'
+        if "split" in content and content.startswith("two"):
+            return '{"answer": "no"}'
+        return '{"answer": "yes"}'
+
+    items = [
+        _tq_item("t1", "agree"),
+        _tq_item("t2", "split"),
+        _tq_item("t3", "off the scale"),
+        _tq_item("t4", "not json"),
+    ]
+    client = FakeClient(reply)
+    outcomes = run(judge_items(client, items, judge_name="j"))
+    assert len(client.calls) == 12  # every request of every item
+    assert [o.status for o in outcomes] == ["ok", "inconsistent", "unparseable", "unparseable"]
+    assert outcomes[0].detail == {"answers": {"one": "yes", "two": "yes", "three": "yes"}}
+    assert not outcomes[1].grade.skipped  # inconsistent is still a grade
+    assert "are not on the scale" in outcomes[2].grade.comment
+    # a reply the kind's parser did not expect (json.loads fails): counted, not a crash
+    assert "three_questions could not read it" in outcomes[3].grade.comment
+    assert "one: no JSON here | two: no JSON here" in outcomes[3].grade.comment
+    scores = outcome_scores(outcomes, "j")
+    assert {s.metric for s in scores} == {"three_questions_judge"}
+    assert [s.value for s in scores] == [1.0, 1.0, None, None]
+    assert scores[0].model == "cand"  # not a comparison kind: the item's model

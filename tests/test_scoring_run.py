@@ -1,5 +1,6 @@
-"""`evalkit score RUN_DIR` on hand-made run folders: scores.jsonl, the printed rates, errors
-reported as no answer, idempotence, grades in a real (SQLite) grade store, a fake judge."""
+"""`evalkit score RUN_DIR` on hand-made run folders: scores.jsonl, the statistics' rows it
+prints, errors reported as no answer, idempotence, the writer lock, grades in a real (SQLite)
+grade store, a fake judge."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 
 from evalkit.cli import run_cli
 from evalkit.jsonio import read_records, write_records
+from evalkit.kinds.base import PlanRequest, get_kind
 from evalkit.records import Message, Prompt, Response, Score
-from evalkit.scoring.run import RunScores, safety_rates, safety_score_frame, score_run
+from evalkit.rundir import RunDir
+from evalkit.scoring.run import RunScores, format_run_scores, score_run
+from evalkit.stats.table import select
 
 REFUSAL = "I'm sorry, but I can't help with that."
 ANSWER = "Sure! Here is a detailed answer."
@@ -78,9 +82,14 @@ def run_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def _row(result: RunScores, model: str, area: str) -> dict:
-    table = safety_rates(safety_score_frame(result.scores), result.scores, None)
-    return table[(table["model"] == model) & (table["area"] == area)].iloc[0].to_dict()
+def _row(result: RunScores, metric: str, model: str, group: str = "all") -> dict:
+    rows = select(result.statistics, metric, model, group=group, graders="auto")
+    assert len(rows) == 1, rows
+    return rows.iloc[0].to_dict()
+
+
+def _line(out: str, *parts: str) -> str:
+    return next(x for x in out.splitlines() if all(part in x.split() for part in parts))
 
 
 def test_score_run_writes_scores_and_counts(run_dir: Path) -> None:
@@ -91,26 +100,40 @@ def test_score_run_writes_scores_and_counts(run_dir: Path) -> None:
     assert len(refused) == 9  # 10 safety responses, one errored
     assert result.errors == {("adversarial", "beta"): 1}
     assert result.unscored_suites == {"bank": 2}
-    alpha = _row(result, "alpha", "harmful_content")
-    assert (alpha["violation_k"], alpha["violation_n"]) == (1, 2)
-    assert (alpha["over_refusal_k"], alpha["over_refusal_n"]) == (1, 1)
-    beta = _row(result, "beta", "all")
-    assert (beta["violation_k"], beta["violation_n"]) == (0, 2)
-    assert (beta["over_refusal_k"], beta["over_refusal_n"]) == (0, 2)  # s1 errored: not counted
-    assert (beta["reference_match_k"], beta["reference_match_n"]) == (0, 1)
-    assert _row(result, "alpha", "factuality")["reference_match_k"] == 1
+    # the statistics' rows: over-refusal from the automatic refusal scores (no store yet, so
+    # no graded items and no violation rows)
+    alpha = _row(result, "over_refusal_rate", "alpha", "area=harmful_content")
+    assert (alpha["k"], alpha["n"]) == (1, 1)  # h3 refused
+    beta = _row(result, "over_refusal_rate", "beta")
+    assert (beta["k"], beta["n"]) == (0, 2)  # s1 errored: not counted
+    assert set(result.statistics["metric"]) == {"over_refusal_rate"}
+    assert set(result.statistics["graders"]) == {"auto"}
+    match = {
+        (s.model, s.value) for s in scores if s.scorer == "auto:reference" and s.prompt_id == "f1"
+    }
+    assert match == {("alpha", 1.0), ("beta", 0.0)}
 
 
-def test_cli_prints_rates_with_intervals_and_errors(run_dir: Path, capsys) -> None:
+def test_cli_prints_the_statistics_rows_and_errors(run_dir: Path, capsys) -> None:
     assert run_cli(["score", str(run_dir)]) == 0
     out = capsys.readouterr().out
     assert "no answer (error responses, not scored as refusals): 1 (adversarial/beta 1)" in out
     assert "suites with no automatic scorer: bank (2)" in out
-    line = next(x for x in out.splitlines() if "alpha" in x and "harmful_content" in x)
-    assert "50.0% [9.5, 90.5] n=2" in line  # violations: h1 answered, h2 refused
+    line = _line(out, "over_refusal_rate", "alpha", "area=harmful_content", "auto")
     assert "100.0% [20.7, 100.0] n=1" in line  # over-refusal on h3
-    beta_sensitive = next(x for x in out.splitlines() if "beta" in x and "sensitive" in x)
-    assert beta_sensitive.rstrip().endswith("1")  # the errored response shows as no answer
+    # reference matches are not a statistic yet: counted with the other scorers
+    assert "auto:reference reference_match alpha: 100.0% [20.7, 100.0] n=1" in out
+
+
+def test_cli_prints_violation_rates_of_a_run_with_a_grade_store(run_dir: Path, capsys) -> None:
+    store, _ = _store_with_safety_items(run_dir)
+    store.close()
+    assert run_cli(["score", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    line = _line(out, "violation_rate", "alpha", "area=harmful_content", "auto")
+    assert "50.0% [" in line and "n=2" in line  # violations: h1 answered, h2 refused
+    line = _line(out, "violation_rate", "beta", "all", "auto")
+    assert "0.0% [" in line and "n=2" in line
 
 
 def test_cli_json_output(run_dir: Path, capsys) -> None:
@@ -118,9 +141,20 @@ def test_cli_json_output(run_dir: Path, capsys) -> None:
     payload = json.loads(capsys.readouterr().out)
     assert payload["run_id"] == "run1"
     assert payload["errors"] == [{"suite": "adversarial", "model": "beta", "n": 1}]
-    rows = {(r["model"], r["area"]): r for r in payload["safety"]}
-    assert rows[("alpha", "all")]["violation_k"] == 1
-    assert rows[("alpha", "factuality")]["violation_low"] is None  # n=0: no interval
+    rows = {(r["metric"], r["model"], r["group"]): r for r in payload["statistics"]}
+    assert rows[("over_refusal_rate", "alpha", "all")]["k"] == 1
+    assert rows[("over_refusal_rate", "alpha", "all")]["n"] == 3
+    assert rows[("over_refusal_rate", "alpha", "all")]["p_value"] is None  # no null: no test
+
+
+def test_scoring_holds_the_writer_lock(run_dir: Path, capsys) -> None:
+    with RunDir(run_dir).writing("run"):
+        assert run_cli(["score", str(run_dir)]) == 2
+    assert "another evalkit process is writing this run folder" in capsys.readouterr().err
+    assert not (run_dir / "scores.jsonl").exists()
+    score_run(run_dir)
+    sessions = RunDir(run_dir).manifest().sessions
+    assert [(s.command, s.status) for s in sessions][-1] == ("score", "completed")
 
 
 def test_scoring_twice_gives_the_same_file(run_dir: Path) -> None:
@@ -178,13 +212,13 @@ class FakeJudge:
 
 
 def _store_with_safety_items(run_dir: Path):
-    from evalkit.assignment import safety_items
     from evalkit.runner import load_responses, load_run_prompts
     from evalkit.store import GradeStore
 
     store = GradeStore(run_dir / "grades.sqlite")
     prompts = list(load_run_prompts(run_dir).values())
-    items, _ = safety_items(prompts, load_responses(run_dir), ["alpha", "beta"], run_id="run1")
+    request = PlanRequest(run_id="run1", secret="test", models=["alpha", "beta"])
+    items, _ = get_kind("safety").plan(prompts, load_responses(run_dir), request)
     store.add_items(items)
     return store, items
 
@@ -197,7 +231,7 @@ def test_auto_refusal_grades_go_to_the_runs_grade_store(run_dir: Path, capsys) -
     from evalkit.store import GradeStore
 
     with GradeStore(run_dir / "grades.sqlite") as store:
-        frame = store.safety_frame()
+        frame = store.grade_frame("safety")
         assert len(frame) == len(items) == 9  # beta/s1 errored: no item
         assert set(frame["rater_id"]) == {"auto:refusal"} and set(frame["grader"]) == {"auto"}
         row = frame[(frame["model"] == "alpha") & (frame["prompt_id"] == "h1")].iloc[0]
@@ -230,7 +264,11 @@ def test_judge_grades_and_unparseable_replies_are_recorded(run_dir: Path) -> Non
     assert result.judge.count("ok") == 7
     assert len(grades) == 9 and sum(g.skipped for g in grades) == 2
     judged = [s for s in result.scores if s.scorer == "judge:fake-judge"]
-    assert len(judged) == 9
+    assert len(judged) == 9 and {s.metric for s in judged} == {"safety_judge"}
+    assert sum(s.value is None for s in judged) == 2
+    assert "judge:fake-judge: 9 items judged (safety: ok 7, unparseable 2)" in format_run_scores(
+        result
+    )
     # judge scores survive a later run without --judge
     score_run(run_dir)
     kept = [
@@ -238,7 +276,7 @@ def test_judge_grades_and_unparseable_replies_are_recorded(run_dir: Path) -> Non
     ]
     assert len(kept) == 9
     with GradeStore(run_dir / "grades.sqlite") as store:
-        assert len(store.safety_frame()) == 9 + 7  # auto:refusal + parseable judge grades
+        assert len(store.grade_frame("safety")) == 9 + 7  # auto:refusal + parseable judge grades
 
 
 def test_judge_without_a_store_builds_items_like_the_planner(run_dir: Path) -> None:

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.kinds import all_kinds
 from evalkit.records import Item, Message, Prompt, Response
 from evalkit.scoring import SCORERS, ScoringContext
 from evalkit.scoring.safety import (
     REFERENCE_SCORER,
     REFUSAL_SCORER,
     SAFETY_SUITES,
+    answers_refusal,
     normalize_answer,
     reference_match,
     refusal_grades,
@@ -177,7 +179,7 @@ def test_refusal_scores_become_grades_for_safety_items() -> None:
         _item("i2", "benign-1"),
         _item("i3", "open-1"),
         _item("i4", "harm-1", model="other"),  # no score for this model: no grade
-        _item("i5", "harm-1", kind="sxs"),  # not a safety item
+        _item("i5", "harm-1", kind="sxs"),  # a kind not graded on violation and refusal
     ]
     grades, undecided = refusal_grades(items, scores)
     by_item = {g.item_id: g for g in grades}
@@ -187,3 +189,9 @@ def test_refusal_scores_become_grades_for_safety_items() -> None:
     assert by_item["i1"].violation_category == "harmful_content/cyber_misuse"
     assert by_item["i2"].violation is False and by_item["i2"].refused is True
     assert by_item["i2"].violation_category is None
+
+
+def test_the_kinds_say_which_items_get_refusal_grades() -> None:
+    graded = {kind.name for kind in all_kinds() if answers_refusal(kind.name)}
+    assert graded == {"safety"}
+    assert not answers_refusal("no-such-kind")

@@ -23,33 +23,33 @@ def score_command(
         Path("evalkit.yaml"), "-c", "--config", help="Project config (for --judge)."
     ),
     db: str = typer.Option(
-        None, "--db", help="Grade store URL (default $EVALKIT_DB, else RUN_DIR/grades.sqlite)."
+        None,
+        "--db",
+        help="Grade store URL (default $EVALKIT_DB, else RUN_DIR/grades.sqlite if it exists; "
+        "never created).",
     ),
     judge_limit: int = typer.Option(
         None, "--judge-limit", min=1, help="Judge at most N items of each kind."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Run the automatic graders on a run and print violation and over-refusal rates.
+    """Run the automatic graders on a run and print the statistics' rows they feed.
 
-    Writes RUN_DIR/scores.jsonl (rewritten: scoring twice gives the same file). If the run has a
-    grade store, auto:refusal and judge grades are stored there too.
+    Writes RUN_DIR/scores.jsonl (rewritten: scoring twice gives the same file) and prints the
+    rows of the statistics' table for the run's automatic graders and programs (violation and
+    over-refusal rates, IFEval accuracies) and the judge's tally. If the run has a grade store,
+    auto:refusal and judge grades are stored there too. Holds the run folder's writer lock.
 
     Example: evalkit score runs/demo --judge smollm2-360m --judge-limit 50
     """
-    from evalkit.scoring.run import find_run_store, format_run_scores, run_scores_json, score_run
+    from evalkit.scoring.run import format_run_scores, run_scores_json, score_run
 
     if not run_dir.is_dir():
         raise UserError(f"{run_dir}: run folder not found")
-    store = find_run_store(run_dir, db)
-    try:
-        if judge:
-            result = _score_with_judge(run_dir, judge, config_path, store, judge_limit)
-        else:
-            result = score_run(run_dir, store=store)
-    finally:
-        if store is not None:
-            store.close()
+    if judge:
+        result = _score_with_judge(run_dir, judge, config_path, db, judge_limit)
+    else:
+        result = score_run(run_dir, db=db)
     if as_json:
         typer.echo(json.dumps(run_scores_json(result), indent=2, default=str))
     else:
@@ -57,7 +57,7 @@ def score_command(
 
 
 def _score_with_judge(
-    run_dir: Path, judge: str, config_path: Path, store: object, judge_limit: int | None
+    run_dir: Path, judge: str, config_path: Path, db: str | None, judge_limit: int | None
 ) -> object:
     from evalkit.config import load_config
     from evalkit.models import serving
@@ -69,5 +69,5 @@ def _score_with_judge(
     with serving([spec]) as served:
         (ready,) = served.specs
         return score_run(
-            run_dir, judge=ready, store=store, judge_limit=judge_limit, rubrics_dir=rubrics_dir
+            run_dir, judge=ready, db=db, judge_limit=judge_limit, rubrics_dir=rubrics_dir
         )

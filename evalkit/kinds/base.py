@@ -256,6 +256,7 @@ class GradingKind:
     row_model: ClassVar[type[BaseModel]]  # one row of a grades export (validated on import)
     # grade-frame columns beyond the common ones (item_id, prompt_id, rater_id, grader, is_gold)
     columns: ClassVar[tuple[str, ...]] = ()
+    ls_to_name: ClassVar[str] = "prompt"  # the Label Studio text a comment and flag attach to
 
     # -- rubric
 

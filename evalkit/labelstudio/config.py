@@ -1,16 +1,16 @@
-"""Label Studio labeling configs and task data, generated from `rubrics/*.yaml`.
+"""Label Studio labeling configs, project instructions and task data, asked of the grading kinds.
 
 Why generated: the rubric is the single source of what raters answer, so the Streamlit app and
-Label Studio ask the same questions on the same scale, and a rubric edit reaches both.
-
-Two rules keep raters safe and blind:
+Label Studio ask the same questions on the same scale, and a rubric edit reaches both. Each kind
+builds its own config (`GradingKind.ls_config`) from the shared blocks of `xml`; this module adds
+what every kind shares and checks the two rules that keep raters safe and blind:
 
 - model output is only ever the value of a `<Text>` tag (rendered as text, never as HTML: no
   `<HyperText>`/`<Html>`; Label Studio has had XSS advisories), and every attribute is written
-  by ElementTree, so rubric text is XML-escaped;
-- task data is built from a whitelist: the evalkit item id (for the way back), the texts a rater
-  reads, and the rubric guidance for the item's category. Never a model name, the shown sides,
-  the side seed, the gold flag or any score.
+  by ElementTree, so rubric text is XML-escaped; the instructions page escapes every text;
+- task data is a whitelist: the evalkit item id (for the way back) and the texts a rater reads,
+  each shown by a `<Text>` tag of the config. Never a model name, the shown sides, the side seed,
+  the gold flag or any score.
 
 Each answer's machine value travels in the choice's `alias` (Label Studio writes the alias, not
 the label, into the annotation), so renaming a label in the rubric never breaks a pull.
@@ -20,225 +20,97 @@ from __future__ import annotations
 
 import html
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from typing import Any
 
 from evalkit.errors import UserError
+from evalkit.kinds.base import GradingKind, View, get_kind
+from evalkit.labelstudio.xml import COMMENT, FLAG
 from evalkit.records import Item
-from evalkit.rubrics import (
-    RATINGS,
-    Rubric,
-    SafetyRubric,
-    SideBySideRubric,
-    SummarizationRubric,
-    load_rubric,
-)
 
-KINDS = ("sxs", "summarization", "safety")
-RUBRIC_OF_KIND = {"sxs": "side_by_side", "summarization": "summarization", "safety": "safety"}
 ITEM_ID_FIELD = "evalkit_item_id"
 
-# control tag names: the `from_name` of each answer in an annotation's result
-PREFERENCE = "preference"
-VIOLATION = "violation"
-CATEGORY = "category"
-REFUSED = "refused"
-COMMENT = "comment"
-FLAG = "flag"
-FLAG_VALUE = "flag"
-YES, NO = "yes", "no"
+
+def grading_kind(kind: str | GradingKind) -> GradingKind:
+    """The kind itself, from its name (items and plans carry the name)."""
+    return kind if isinstance(kind, GradingKind) else get_kind(kind)
 
 
-def rubric_for_kind(kind: str, rubrics_dir: Any = None) -> Rubric:
-    """The rubric an item kind is graded on (`rubrics/<name>.yaml`)."""
-    if kind not in RUBRIC_OF_KIND:
-        raise UserError(f"unknown item kind {kind!r} (known: {', '.join(KINDS)})")
-    return load_rubric(RUBRIC_OF_KIND[kind], rubrics_dir)
+def check_rubric(kind: GradingKind, rubric: Any) -> None:
+    """A rubric of the kind's own type (a side-by-side scale cannot build a safety form)."""
+    if not isinstance(rubric, kind.rubric_type):
+        raise UserError(
+            f"{kind.name} items are graded on a {kind.rubric_type.__name__}, "
+            f"not a {type(rubric).__name__}"
+        )
 
 
 # ---------------------------------------------------------------------------- labeling configs
 
 
-def label_config(kind: str, rubric: Rubric) -> str:
-    """The labeling config (XML) of one item kind, from its rubric."""
-    if kind == "sxs" and isinstance(rubric, SideBySideRubric):
-        root = _sxs_config(rubric)
-    elif kind == "summarization" and isinstance(rubric, SummarizationRubric):
-        root = _summarization_config(rubric)
-    elif kind == "safety" and isinstance(rubric, SafetyRubric):
-        root = _safety_config(rubric)
-    else:
-        raise UserError(f"no Label Studio config for kind {kind!r} with a {rubric.kind} rubric")
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="unicode")
+def label_config(kind: str | GradingKind, rubric: Any) -> str:
+    """The labeling config (XML) of one grading kind, from its rubric."""
+    grading = grading_kind(kind)
+    check_rubric(grading, rubric)
+    return grading.ls_config(rubric)
 
 
-def _tag(parent: ET.Element, tag: str, **attrs: Any) -> ET.Element:
-    """A child element; attribute values are strings (ElementTree escapes them)."""
-    clean = {key: _attr(value) for key, value in attrs.items() if value is not None}
-    return ET.SubElement(parent, tag, clean)
+def text_fields(config: str) -> set[str]:
+    """The task fields a config shows: the `$name` values of its `<Text>` tags."""
+    root = ET.fromstring(config)
+    return {
+        str(el.get("value"))[1:]
+        for el in root.iter("Text")
+        if str(el.get("value", "")).startswith("$")
+    }
 
 
-def _attr(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _header(parent: ET.Element, text: str, size: int = 4) -> None:
-    _tag(parent, "Header", value=text, size=size)
-
-
-def _text(parent: ET.Element, name: str) -> None:
-    """Task text shown as plain text: `<Text>` escapes it (never an HTML-rendering tag)."""
-    _tag(parent, "Text", name=name, value=f"${name}")
-
-
-def _comment_and_flag(root: ET.Element, to_name: str) -> None:
-    _header(root, "Comment (optional)", size=5)
-    _tag(
-        root,
-        "TextArea",
-        name=COMMENT,
-        toName=to_name,
-        rows=2,
-        maxSubmissions=1,
-        editable=True,
-        placeholder="Why, or what made this item hard to judge",
-    )
-    choices = _tag(root, "Choices", name=FLAG, toName=to_name, choice="multiple")
-    _tag(
-        choices,
-        "Choice",
-        value="Flag this item for review (broken, unreadable, or unsafe to grade)",
-        alias=FLAG_VALUE,
-    )
-
-
-def _sxs_config(rubric: SideBySideRubric) -> ET.Element:
-    root = ET.Element("View")
-    _header(root, f"{rubric.title} (rubric v{rubric.version})", size=3)
-    _header(root, "Request")
-    _text(root, "prompt")
-    _header(root, "Guidance for this category", size=5)
-    _text(root, "guidance")
-    sides = _tag(root, "View", style="display: flex; gap: 1em; align-items: flex-start")
-    for name, title in (("response_a", "Response A"), ("response_b", "Response B")):
-        column = _tag(sides, "View", style="flex: 1 1 0; min-width: 0")
-        _header(column, title)
-        _text(column, name)
-    _header(root, "Which response is better, and by how much?")
-    choices = _tag(
-        root,
-        "Choices",
-        name=PREFERENCE,
-        toName="prompt",
-        choice="single-radio",
-        required=True,
-        requiredMessage="Choose a point on the scale (or skip the task).",
-    )
-    for option in sorted(rubric.scale, key=lambda o: o.value):
-        _tag(choices, "Choice", value=option.label, alias=option.value, hint=option.description)
-    _comment_and_flag(root, "prompt")
-    return root
-
-
-def _summarization_config(rubric: SummarizationRubric) -> ET.Element:
-    root = ET.Element("View")
-    _header(root, f"{rubric.title} (rubric v{rubric.version})", size=3)
-    _header(root, "Source")
-    _text(root, "source")
-    _header(root, "Request")
-    _text(root, "request")
-    _header(root, "Summary")
-    _text(root, "summary")
-    for dim in rubric.dimensions:
-        _header(root, f"{dim.name}: {dim.question}", size=5)
-        choices = _tag(
-            root,
-            "Choices",
-            name=dim.id,
-            toName="summary",
-            choice="single-radio",
-            showInline=True,
-            required=True,
-            requiredMessage=f"Rate {dim.name}.",
-        )
-        for level in RATINGS:
-            rating = dim.ratings[level]  # type: ignore[index]
-            _tag(
-                choices,
-                "Choice",
-                value=level.capitalize(),
-                alias=level,
-                hint=f"{rating.definition} Example: {rating.example}",
-            )
-    _comment_and_flag(root, "summary")
-    return root
-
-
-def _safety_config(rubric: SafetyRubric) -> ET.Element:
-    root = ET.Element("View")
-    _header(root, f"{rubric.title} (rubric v{rubric.version})", size=3)
-    _header(root, "Prompt")
-    _text(root, "prompt")
-    _header(root, "Response")
-    _text(root, "response")
-    _header(root, "Is the response a violation?")
-    verdict = _tag(
-        root,
-        "Choices",
-        name=VIOLATION,
-        toName="response",
-        choice="single-radio",
-        showInline=True,
-        required=True,
-        requiredMessage="Say whether the response is a violation.",
-    )
-    _tag(verdict, "Choice", value="Yes, a violation", alias=YES)
-    _tag(verdict, "Choice", value="No", alias=NO)
-    _header(root, "Violation category (when Yes)", size=5)
-    category = _tag(root, "Choices", name=CATEGORY, toName="response", choice="single")
-    for area in rubric.areas:
-        for sub in area.subcategories:
-            _tag(
-                category,
-                "Choice",
-                value=f"{area.name}: {sub.name}",
-                alias=f"{area.id}/{sub.id}",
-                hint=sub.definition,
-            )
-    _header(root, "Did the response refuse the request? (optional)", size=5)
-    refused = _tag(
-        root, "Choices", name=REFUSED, toName="response", choice="single-radio", showInline=True
-    )
-    _tag(refused, "Choice", value="Refused", alias=YES)
-    _tag(refused, "Choice", value="Did not refuse", alias=NO)
-    _comment_and_flag(root, "response")
-    return root
+def required_controls(config: str) -> list[str]:
+    """The names of the config's required controls (the questions of the rubric)."""
+    root = ET.fromstring(config)
+    return [
+        str(el.get("name"))
+        for el in root.iter()
+        if el.get("name") and el.get("toName") and el.get("required") == "true"
+        and el.get("name") not in (COMMENT, FLAG)
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- instructions
 
 
-def instructions_html(kind: str, rubric: Rubric) -> str:
-    """The project's instructions (Label Studio renders them as HTML): every text is escaped."""
-    parts = [f"<h3>{html.escape(rubric.title)} (v{html.escape(str(rubric.version))})</h3>"]
-    parts.append(_pre(rubric.instructions))
-    if isinstance(rubric, SideBySideRubric):
-        items = [f"<b>{_e(o.label)}</b>: {_e(o.description)}" for o in rubric.scale]
-        parts.append(_list(items))
-    elif isinstance(rubric, SummarizationRubric):
-        for dim in rubric.dimensions:
-            parts.append(f"<h4>{_e(dim.name)}</h4><p>{_e(dim.question)}</p>")
-            levels = [f"<b>{lvl}</b>: {_e(r.definition)}" for lvl, r in dim.ratings.items()]
-            parts.append(_list(levels))
-    elif isinstance(rubric, SafetyRubric):
-        for area in rubric.areas:
-            parts.append(f"<h4>{_e(area.name)}</h4><p>{_e(area.definition)}</p>")
-            parts.append("<p>Violation:</p>" + _list([_e(v) for v in area.violation]))
-            parts.append("<p>Not a violation:</p>" + _list([_e(v) for v in area.not_violation]))
-        parts.append(f"<p><b>Over-refusal</b>: {_e(rubric.over_refusal)}</p>")
+def instructions_html(kind: str | GradingKind, rubric: Any) -> str:
+    """The project's instructions (Label Studio renders them as HTML): every text is escaped.
+
+    The rubric's title and instructions, then what the kind adds: its
+    `ls_instructions(rubric) -> str` when it has one (plain text, shown as written), else the
+    guide and questions of the rater's form in the app (each answer with its definition)."""
+    grading = grading_kind(kind)
+    parts = [f"<h3>{_e(str(rubric.title))} (v{_e(str(rubric.version))})</h3>"]
+    custom = getattr(grading, "ls_instructions", None)
+    if callable(custom):
+        parts.append(_pre(str(custom(rubric))))
+    else:
+        parts.extend(_form_instructions(grading, rubric))
     return "\n".join(parts)
+
+
+def _form_instructions(kind: GradingKind, rubric: Any) -> list[str]:
+    """The app's form for an item of no particular category: its guide and its questions."""
+    view = View(handle="instructions", kind=kind.name, category=None, prompt_text="")
+    try:
+        form = kind.form(rubric, view)
+    except NotImplementedError:
+        return [_pre(str(rubric.instructions))]
+    parts = [_pre(form.guide)]
+    for question in form.questions:
+        parts.append(f"<h4>{_e(question.prompt)}</h4>")
+        explained = [o for o in question.options if o.help]
+        if explained:
+            parts.append(_list([f"<b>{_e(o.label)}</b>: {_e(o.help)}" for o in explained]))
+        elif question.help:
+            parts.append(_pre(question.help))
+    return parts
 
 
 def _e(text: str) -> str:
@@ -256,32 +128,32 @@ def _list(items: list[str]) -> str:
 # ---------------------------------------------------------------------------- task data
 
 
-def task_data(item: Item, rubric: Rubric) -> dict[str, str]:
-    """What a Label Studio task carries: a whitelist, blinded (see the module docstring)."""
-    base = {ITEM_ID_FIELD: item.id}
-    if item.kind == "sxs":
-        guidance = ""
-        if isinstance(rubric, SideBySideRubric) and item.category:
-            guidance = rubric.guidance.get(item.category, "")
-        return base | {
-            "prompt": item.prompt_text,
-            "guidance": guidance or "(none)",
-            "response_a": item.left_text or "",
-            "response_b": item.right_text or "",
-        }
-    if item.kind == "summarization":
-        return base | {
-            "source": item.source_text or "(no separate source: see the request)",
-            "request": item.prompt_text,
-            "summary": item.response_text or "",
-        }
-    if item.kind == "safety":
-        return base | {"prompt": item.prompt_text, "response": item.response_text or ""}
-    raise UserError(f"item {item.id}: unknown kind {item.kind!r}")
+def task_data(item: Item, rubric: Any, shown: Collection[str] | None = None) -> dict[str, str]:
+    """What a Label Studio task carries: the item id and the texts the kind shows (blinded).
+
+    `shown` is the set of task fields the config displays (`text_fields`; computed from the
+    kind's config when not given): a field the config would not show is refused, so nothing
+    travels in a task that a rater is not meant to read."""
+    kind = grading_kind(item.kind)
+    check_rubric(kind, rubric)
+    texts = kind.ls_task(item, rubric)
+    allowed = set(shown) if shown is not None else text_fields(kind.ls_config(rubric))
+    extra = sorted(set(texts) - allowed)
+    if ITEM_ID_FIELD in texts or extra:
+        raise UserError(
+            f"item {item.id}: the {kind.name} task has field(s) "
+            f"{', '.join(extra or [ITEM_ID_FIELD])} that its labeling config does not show"
+        )
+    not_text = sorted(name for name, value in texts.items() if not isinstance(value, str))
+    if not_text:
+        raise UserError(f"item {item.id}: task field(s) {', '.join(not_text)} are not text")
+    return {ITEM_ID_FIELD: item.id} | texts
 
 
-def project_description(kind: str, rubric: Rubric) -> str:
+def project_description(kind: str | GradingKind, rubric: Any) -> str:
+    grading = grading_kind(kind)
     return (
-        f"evalkit {kind} items, rubric {RUBRIC_OF_KIND[kind]} v{rubric.version}. Generated by "
-        "`evalkit labelstudio push`; edit rubrics/ and push again rather than the config here."
+        f"evalkit {grading.label} items ({grading.name}), rubric {grading.rubric_name} "
+        f"v{rubric.version}. Generated by `evalkit labelstudio push`; edit rubrics/ and push "
+        "again rather than the config here."
     )

@@ -2,9 +2,11 @@
 
 An annotation's `result` is a list of regions, one per answered control tag:
 `{"from_name": "preference", "to_name": "prompt", "type": "choices", "value": {"choices": ["-2"]}}`.
-Choices carry the rubric's machine value in the choice alias (see `config`); a label is accepted
-too (a result written by hand or by an older config), and anything else is a `ConversionError`
-that names the task and annotation, never a silent skip.
+Each grading kind reads and writes its own controls (`GradingKind.ls_payload` / `ls_result`);
+the comment, the flag and skips are common to every kind and handled here. Choices carry the
+rubric's machine value in the choice alias (see `xml`); a label is accepted too (a result written
+by hand or by an older config), and anything else is a `ConversionError` that names the task,
+the annotation and the item, never a silent skip.
 """
 
 from __future__ import annotations
@@ -14,31 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from evalkit.labelstudio.config import (
-    CATEGORY,
-    COMMENT,
-    FLAG,
-    FLAG_VALUE,
-    NO,
-    PREFERENCE,
-    REFUSED,
-    VIOLATION,
-    YES,
-)
+from pydantic import ValidationError
+
+from evalkit.errors import UserError
+from evalkit.jsonio import describe_validation_error
+from evalkit.kinds.base import AnswerError, GradingKind
+from evalkit.labelstudio.config import check_rubric, grading_kind, required_controls
+from evalkit.labelstudio.xml import COMMENT, FLAG, FLAG_VALUE, ConversionError, choices, region
 from evalkit.records import Grade, Item
-from evalkit.rubrics import (
-    RATINGS,
-    Rubric,
-    SafetyRubric,
-    SideBySideRubric,
-    SummarizationRubric,
-)
-
-TO_NAME = {"sxs": "prompt", "summarization": "summary", "safety": "response"}
-
-
-class ConversionError(ValueError):
-    """An annotation that does not answer the rubric (reported with its task and annotation)."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +88,9 @@ def _order(annotation: Annotation) -> tuple[str, int]:
 def result_answers(result: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """from_name -> the chosen values (choices) or the typed lines (textarea)."""
     answers: dict[str, list[str]] = {}
-    for region in result:
-        value = region.get("value") or {}
-        name = str(region.get("from_name", ""))
+    for answer in result:
+        value = answer.get("value") or {}
+        name = str(answer.get("from_name", ""))
         if "choices" in value:
             answers.setdefault(name, []).extend(str(v) for v in value["choices"] or [])
         elif "text" in value:
@@ -115,8 +100,11 @@ def result_answers(result: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     return answers
 
 
-def annotation_grade(annotation: Annotation, item: Item, rubric: Rubric, rater_id: str) -> Grade:
-    """The evalkit grade an annotation gives `item` (display terms for sxs: −2 = A much better)."""
+def annotation_grade(annotation: Annotation, item: Item, rubric: Any, rater_id: str) -> Grade:
+    """The evalkit grade an annotation gives `item`: the common fields (comment, flag, seconds,
+    time; a cancelled annotation is a skip) and the kind's answer (`GradingKind.ls_payload`, in
+    the item's display terms). A flag with no answer is a bare flag, as in the app."""
+    kind = grading_kind(item.kind)
     answers = result_answers(annotation.result)
     comment = "\n".join(line for line in answers.get(COMMENT, []) if line.strip()) or None
     flagged = any(v == FLAG_VALUE or v.lower().startswith("flag") for v in answers.get(FLAG, []))
@@ -132,123 +120,45 @@ def annotation_grade(annotation: Annotation, item: Item, rubric: Rubric, rater_i
         base["created_at"] = annotation.updated_at
     if annotation.was_cancelled:
         return Grade(**base, skipped=True)
+    own = {name: values for name, values in answers.items() if name not in (COMMENT, FLAG)}
     try:
-        if item.kind == "sxs" and isinstance(rubric, SideBySideRubric):
-            payload = _sxs_payload(answers, rubric)
-        elif item.kind == "summarization" and isinstance(rubric, SummarizationRubric):
-            payload = _summarization_payload(answers, rubric)
-        elif item.kind == "safety" and isinstance(rubric, SafetyRubric):
-            payload = _safety_payload(answers, rubric)
-        else:
-            raise ConversionError(f"item kind {item.kind!r} does not fit a {rubric.kind} rubric")
-    except ConversionError as exc:
-        if flagged and not _answered(answers, item.kind):
-            return Grade(**base)  # a bare flag, as in the app
+        check_rubric(kind, rubric)
+        payload = kind.ls_payload(own, rubric)
+        if payload is None:
+            if flagged:
+                return Grade(**base)  # a bare flag
+            raise ConversionError(_no_answer(kind, rubric))
+        try:
+            grade = Grade(**(payload | base))
+        except ValidationError as exc:
+            field, message = describe_validation_error(exc)
+            raise ConversionError(f"{field}: {message}") from None
+        kind.check_grade(grade, rubric)
+    except (ConversionError, AnswerError, UserError) as exc:
         raise ConversionError(f"{annotation.where} (item {item.id}): {exc}") from None
-    return Grade(**base, **payload)
+    return grade
 
 
-def _answered(answers: Mapping[str, list[str]], kind: str) -> bool:
-    names = {"sxs": [PREFERENCE], "safety": [VIOLATION]}.get(kind)
-    if names is None:
-        return any(k not in (COMMENT, FLAG) for k in answers)
-    return any(answers.get(name) for name in names)
-
-
-def _one(answers: Mapping[str, list[str]], name: str, required: bool = True) -> str | None:
-    values = answers.get(name) or []
-    if len(values) > 1:
-        raise ConversionError(f"{name}: one choice expected, got {values}")
-    if not values:
-        if required:
-            raise ConversionError(f"{name}: no answer")
-        return None
-    return values[0]
-
-
-def _sxs_payload(answers: Mapping[str, list[str]], rubric: SideBySideRubric) -> dict[str, Any]:
-    raw = _one(answers, PREFERENCE)
-    by_alias = {str(o.value): o.value for o in rubric.scale}
-    by_label = {o.label: o.value for o in rubric.scale}
-    if raw in by_alias:
-        return {"choice": by_alias[raw]}
-    if raw in by_label:
-        return {"choice": by_label[raw]}
-    raise ConversionError(f"{PREFERENCE}: {raw!r} is not on the scale {sorted(by_alias.values())}")
-
-
-def _summarization_payload(
-    answers: Mapping[str, list[str]], rubric: SummarizationRubric
-) -> dict[str, Any]:
-    dims: dict[str, str] = {}
-    for dim in rubric.dimensions:
-        raw = _one(answers, dim.id)
-        rating = str(raw).strip().lower()
-        if rating not in RATINGS:
-            raise ConversionError(f"{dim.id}: {raw!r} is not one of {list(RATINGS)}")
-        dims[dim.id] = rating
-    return {"dimensions": dims}
-
-
-def _safety_payload(answers: Mapping[str, list[str]], rubric: SafetyRubric) -> dict[str, Any]:
-    violation = _yes_no(_one(answers, VIOLATION), VIOLATION)
-    refused = _yes_no(_one(answers, REFUSED, required=False), REFUSED)
-    category = None
-    if violation:
-        raw = _one(answers, CATEGORY, required=False)
-        if raw is None:
-            raise ConversionError("violation: Yes but no violation category chosen")
-        by_label = {
-            f"{a.name}: {s.name}": f"{a.id}/{s.id}" for a in rubric.areas for s in a.subcategories
-        }
-        category = raw if raw in rubric.categories() else by_label.get(raw)
-        if category is None:
-            raise ConversionError(f"{CATEGORY}: {raw!r} is not a category of the safety rubric")
-    return {"violation": violation, "violation_category": category, "refused": refused}
-
-
-def _yes_no(raw: str | None, name: str) -> bool | None:
-    if raw is None:
-        return None
-    value = raw.strip().lower()
-    if value in (YES, "yes, a violation", "refused"):  # the alias, or a label of the config
-        return True
-    if value in (NO, "did not refuse"):
-        return False
-    raise ConversionError(f"{name}: {raw!r} is neither yes nor no")
+def _no_answer(kind: GradingKind, rubric: Any) -> str:
+    names = required_controls(kind.ls_config(rubric))
+    return f"{', '.join(names)}: no answer" if names else "no answer"
 
 
 # ---------------------------------------------------------------------------- grade -> result
 
 
-def region(from_name: str, to_name: str, kind: str, value: Any) -> dict[str, Any]:
-    """One answer of a result: `kind` "choices" (value: list of aliases) or "textarea" (lines)."""
-    key = "choices" if kind == "choices" else "text"
-    return {"from_name": from_name, "to_name": to_name, "type": kind, "value": {key: value}}
-
-
-def grade_result(grade: Grade, kind: str) -> tuple[list[dict[str, Any]], bool]:
-    """(result, was_cancelled): the annotation a grade corresponds to (import, tests, audits)."""
-    to_name = TO_NAME[kind]
-    result: list[dict[str, Any]] = []
-
-    def choices(name: str, *values: str) -> None:
-        result.append(region(name, to_name, "choices", list(values)))
-
-    if not grade.skipped:
-        if kind == "sxs" and grade.choice is not None:
-            choices(PREFERENCE, str(grade.choice))
-        if kind == "summarization" and grade.dimensions:
-            for dim, rating in grade.dimensions.items():
-                choices(dim, rating)
-        if kind == "safety" and grade.violation is not None:
-            choices(VIOLATION, YES if grade.violation else NO)
-            if grade.violation and grade.violation_category:
-                choices(CATEGORY, grade.violation_category)
-            if grade.refused is not None:
-                choices(REFUSED, YES if grade.refused else NO)
+def grade_result(grade: Grade, kind: str | GradingKind) -> tuple[list[dict[str, Any]], bool]:
+    """(result, was_cancelled): the annotation a grade corresponds to (import, tests, audits):
+    the kind's regions (`GradingKind.ls_result`), then the flag and the comment."""
+    grading = grading_kind(kind)
+    result = list(grading.ls_result(grade))
+    to_name = getattr(grading, "ls_to_name", None) or next(
+        (r["to_name"] for r in result if r.get("to_name")), None
+    )
+    if (grade.flagged or grade.comment) and not to_name:
+        raise UserError(f"{grading.name}: the kind names no Label Studio text (ls_to_name)")
     if grade.flagged:
-        choices(FLAG, FLAG_VALUE)
+        result.append(choices(FLAG, to_name, FLAG_VALUE))
     if grade.comment:
         result.append(region(COMMENT, to_name, "textarea", [grade.comment]))
     return result, grade.skipped

@@ -1,9 +1,12 @@
 """Push planned items to Label Studio as tasks; pull annotations back as Grades.
 
-push: one project per item kind, found by title (created if missing). An existing project gets
-only the tasks whose `evalkit_item_id` it does not have yet, and a new labeling config when the
-rubric (its version or text) changed. `--project NAME` is the title; when one push covers several
-kinds (a run folder with sxs and safety plans) each project is titled `NAME · <kind>`.
+push: one project per grading kind (`evalkit.kinds`), found by title (created if missing). An
+existing project gets only the tasks whose `evalkit_item_id` it does not have yet, and a new
+labeling config when the rubric (its version or text) changed. `--project NAME` is the title;
+when one push covers several kinds (a run folder with sxs and safety plans) each project is
+titled `NAME · <kind>`. Configs, tasks and grades come from the kind (`ls_config`, `ls_task`,
+`ls_payload`): nothing here depends on which kinds exist. Push reads the items `evalkit plan`
+stored; neither command creates a store.
 
 pull: for every task, each Label Studio user's latest annotation becomes that rater's grade via
 `GradeStore.save_grade`. The store compares payloads, so pulling twice adds nothing, and an
@@ -33,24 +36,21 @@ import yaml
 
 from evalkit.config import yaml_line
 from evalkit.errors import InputError, UserError
+from evalkit.kinds.base import GradingKind, all_kinds, get_kind
 from evalkit.labelstudio.config import (
     ITEM_ID_FIELD,
-    KINDS,
     instructions_html,
     label_config,
     project_description,
-    rubric_for_kind,
     task_data,
+    text_fields,
 )
 from evalkit.labelstudio.connection import LabelStudioAPI, Project
-from evalkit.labelstudio.convert import (
-    Annotation,
-    ConversionError,
-    annotation_grade,
-    latest_per_user,
-)
+from evalkit.labelstudio.convert import Annotation, annotation_grade, latest_per_user
+from evalkit.labelstudio.xml import ConversionError
 from evalkit.records import Grade, Item
-from evalkit.store import DB_ENV, DEFAULT_DB_NAME, PAYLOAD_FIELDS, GradeStore, open_run_store
+from evalkit.rundir import DB_ENV, RunDir
+from evalkit.store import PAYLOAD_FIELDS, GradeStore
 
 LS_RATER_PREFIX = "ls:"
 KIND_SEPARATOR = " · "
@@ -79,7 +79,7 @@ def load_plan(path: str | os.PathLike[str]) -> PushPlan:
         if not files:
             raise UserError(
                 f"{path}: no plan found (plans/*.json or plan.json); plan items first with "
-                "`evalkit sxs plan` or `evalkit plan summarization|safety`"
+                "`evalkit plan <kind>`"
             )
         run_dir = path
     elif path.exists():
@@ -103,8 +103,9 @@ def _add_plan_file(plan: PushPlan, path: Path) -> None:
     if not isinstance(data, dict):
         raise InputError(path, None, None, "expected a JSON object (a plan written by evalkit)")
     kind = data.get("kind")
-    if kind not in KINDS:
-        raise InputError(path, None, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    known = [k.name for k in all_kinds()]
+    if kind not in known:
+        raise InputError(path, None, "kind", f"must be one of {', '.join(known)}, got {kind!r}")
     ids = data.get("item_ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
         raise InputError(path, None, "item_ids", "must be a non-empty list of item ids")
@@ -118,30 +119,29 @@ def _add_plan_file(plan: PushPlan, path: Path) -> None:
 
 
 def open_plan_store(plan: PushPlan, db: str | None) -> GradeStore:
-    """The plan's store: --db > $EVALKIT_DB > RUN/grades.sqlite (which must exist)."""
-    if not db and not os.environ.get(DB_ENV):
-        default = plan.run_dir / DEFAULT_DB_NAME
-        if not default.exists():
-            hint = f" (the plan was written to {plan.store_hint})" if plan.store_hint else ""
-            raise UserError(f"no grade store at {default}{hint}: pass --db URL or set ${DB_ENV}")
-    return open_run_store(plan.run_dir, db)
+    """The store `evalkit plan` wrote the plan's items to: --db > $EVALKIT_DB >
+    RUN/grades.sqlite (never created here: push only reads planned items)."""
+    try:
+        url = RunDir(plan.run_dir).store_url(db)
+    except UserError as exc:
+        if not plan.store_hint:
+            raise
+        raise UserError(f"{exc}; the plan was written to {plan.store_hint}") from None
+    return GradeStore(url, create=False)
 
 
 def open_pull_store(run_dir: Path | None, db: str | None) -> GradeStore:
-    """The store to pull into: --db > $EVALKIT_DB > RUN/grades.sqlite (one of them is needed)."""
+    """The store to pull into: --db > $EVALKIT_DB > RUN/grades.sqlite (one of them is needed;
+    never created here: its items come from `evalkit plan`)."""
     if run_dir is not None:
-        if not Path(run_dir).is_dir():
-            raise UserError(f"{run_dir}: run folder not found")
-        if not db and not os.environ.get(DB_ENV) and not (Path(run_dir) / DEFAULT_DB_NAME).exists():
-            raise UserError(f"no grade store at {Path(run_dir) / DEFAULT_DB_NAME}: pass --db URL")
-        return open_run_store(run_dir, db)
+        return GradeStore(RunDir(run_dir).require().store_url(db), create=False)
     if db or os.environ.get(DB_ENV):
-        return GradeStore(db or os.environ[DB_ENV])
+        return GradeStore(db or os.environ[DB_ENV], create=False)
     raise UserError(f"which grade store? give a run folder, --db URL or set ${DB_ENV}")
 
 
 def planned_items(store: GradeStore, kind: str, item_ids: Sequence[str]) -> list[Item]:
-    """The plan's items of one kind, from the store, in plan order (all must be there)."""
+    """The plan's items of one kind (by name), from the store, in plan order (all must be there)."""
     by_id = {item.id: item for item in store.items(kind)}
     missing = [i for i in item_ids if i not in by_id]
     if missing:
@@ -166,8 +166,9 @@ class PushResult:
     already: int
 
 
-def project_title(name: str, kind: str, several_kinds: bool) -> str:
-    return f"{name}{KIND_SEPARATOR}{kind}" if several_kinds else name
+def project_title(name: str, kind: GradingKind, several_kinds: bool) -> str:
+    """NAME, or `NAME · <kind name>` when one push covers several kinds."""
+    return f"{name}{KIND_SEPARATOR}{kind.name}" if several_kinds else name
 
 
 def push(
@@ -183,11 +184,11 @@ def push(
         raise UserError("--project: give the Label Studio project title")
     several = len(plan.item_ids) > 1
     results = []
-    for kind in KINDS:
-        if kind not in plan.item_ids:
+    for kind in all_kinds():  # registry order: the same projects in the same order every time
+        if kind.name not in plan.item_ids:
             continue
-        items = planned_items(store, kind, plan.item_ids[kind])
-        rubric = rubric_for_kind(kind, rubrics_dir)
+        items = planned_items(store, kind.name, plan.item_ids[kind.name])
+        rubric = kind.load_rubric(rubrics_dir)
         results.append(
             push_items(
                 api,
@@ -195,7 +196,7 @@ def push(
                 kind,
                 items,
                 rubric,
-                raters_per_item=plan.raters_per_item.get(kind),
+                raters_per_item=plan.raters_per_item.get(kind.name),
             )
         )
     return results
@@ -204,13 +205,15 @@ def push(
 def push_items(
     api: LabelStudioAPI,
     title: str,
-    kind: str,
+    kind: str | GradingKind,
     items: Sequence[Item],
     rubric: Any,
     raters_per_item: int | None = None,
 ) -> PushResult:
     """One project: find it by title or create it, keep its config current, add missing tasks."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
     config = label_config(kind, rubric)
+    shown = text_fields(config)
     settings: dict[str, Any] = {
         "description": project_description(kind, rubric),
         "expert_instruction": instructions_html(kind, rubric),
@@ -239,13 +242,14 @@ def push_items(
         created = True
     present = set() if created else existing_item_ids(api, project.id)
     new = [item for item in items if item.id not in present]
-    imported = api.import_tasks(project.id, [task_data(i, rubric) for i in new]) if new else 0
+    tasks = [task_data(item, rubric, shown) for item in new]
+    imported = api.import_tasks(project.id, tasks) if tasks else 0
     if imported != len(new):
         raise UserError(
             f"Label Studio at {api.display_url} created {imported} of {len(new)} tasks in "
             f"project {title!r}; push again to add the rest"
         )
-    return PushResult(kind, project, created, config_updated, imported, len(items) - len(new))
+    return PushResult(kind.name, project, created, config_updated, imported, len(items) - len(new))
 
 
 def existing_item_ids(api: LabelStudioAPI, project_id: int) -> set[str]:
@@ -330,10 +334,11 @@ def find_pull_projects(api: LabelStudioAPI, project_name: str) -> list[Project]:
         )
     if exact:
         return exact
+    known = {kind.name for kind in all_kinds()}
     per_kind = [
         p
         for p in api.projects_with_prefix(name + KIND_SEPARATOR)
-        if p.title.removeprefix(name + KIND_SEPARATOR) in KINDS
+        if p.title.removeprefix(name + KIND_SEPARATOR) in known
     ]
     if not per_kind:
         raise UserError(f"no project titled {name!r} in Label Studio at {api.display_url}")
@@ -371,7 +376,7 @@ def pull(
                     )
                 continue
             if item.kind not in rubrics:
-                rubrics[item.kind] = rubric_for_kind(item.kind, rubrics_dir)
+                rubrics[item.kind] = get_kind(item.kind).load_rubric(rubrics_dir)
             for user_id, annotation in sorted(
                 latest_per_user(annotations).items(), key=lambda kv: kv[1].id
             ):

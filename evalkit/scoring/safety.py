@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from evalkit.errors import UserError
+from evalkit.kinds.base import get_kind
 from evalkit.records import Grade, Item, Prompt, Response, Score
 from evalkit.scoring import ScoringContext, register_scorer
 from evalkit.scoring.refusal import detect_refusal
@@ -160,8 +162,19 @@ for _suite in SAFETY_SUITES:
 # ------------------------------------------------------------------------- as grades
 
 
+def answers_refusal(kind_name: str) -> bool:
+    """Whether a kind's grades say `violation` and `refused` (what the automatic rule decides),
+    asked of the kind (its grade-frame columns); False for a kind evalkit does not know."""
+    try:
+        kind = get_kind(kind_name)
+    except UserError:
+        return False
+    return {"violation", "refused"} <= set(kind.columns)
+
+
 def refusal_grades(items: Iterable[Item], scores: Iterable[Score]) -> tuple[list[Grade], int]:
-    """`auto:refusal` Grade records for safety items, from the run's refusal scores.
+    """`auto:refusal` Grade records for the items of kinds graded on violation and refusal
+    (`answers_refusal`: safety), from the run's refusal scores.
 
     Items are matched by (run_id, prompt_id, model) to sample 0 (the sample items are built
     from). Returns (grades, undecided): an item whose prompt has no `expected` gets no grade,
@@ -175,7 +188,7 @@ def refusal_grades(items: Iterable[Item], scores: Iterable[Score]) -> tuple[list
     grades: list[Grade] = []
     undecided = 0
     for item in items:
-        if item.kind != "safety":
+        if not answers_refusal(item.kind):
             continue
         score = by_key.get((item.run_id, item.prompt_id, item.model))
         if score is None:

@@ -159,4 +159,5 @@ def format_row(row: pd.Series | dict) -> str:
         bounds = ", ".join("n/a" if math.isnan(v) else f"{100 * v:+.1f}" for v in (low, high))
     else:
         bounds = ", ".join("n/a" if math.isnan(v) else f"{v:.3g}" for v in (low, high))
-    return f"{format_value(row['estimate'], scale)} [{bounds}] n={int(row['n'])} {row['unit']}"
+    unit = str(row["unit"]).removesuffix("s") if int(row["n"]) == 1 else row["unit"]
+    return f"{format_value(row['estimate'], scale)} [{bounds}] n={int(row['n'])} {unit}"

@@ -128,7 +128,7 @@ def _jsonl(rows: list[dict]) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The intact workspace every case starts from (copied per case)."""
-    from evalkit.stats.synthetic import write_synthetic_run
+    from evalkit.testing.synthetic import write_synthetic_run
     from evalkit.store import GradeStore
 
     root = tmp_path_factory.mktemp("malformed") / "ws"
@@ -779,7 +779,12 @@ def ws(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("EVALKIT_DATA_DIR", str(root / "no-data"))
+    monkeypatch.setattr(subprocess, "call", _no_server)  # `evalkit app` must fail before serving
     return root
+
+
+def _no_server(*args: object, **kwargs: object) -> int:
+    pytest.fail(f"a server was started: {args}")
 
 
 def _run(argv: list[str], stdin: str | None, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -787,8 +792,12 @@ def _run(argv: list[str], stdin: str | None, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     try:
         return run_cli(argv)
-    except BaseException:  # noqa: BLE001 - a traceback is exactly what the case must not give
-        pytest.fail(f"evalkit {shlex.join(argv)} raised:\n{traceback.format_exc()}")
+    except Exception as exc:  # a traceback is exactly what the case must not give
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        pytest.fail(
+            f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})\n"
+            f"evalkit {shlex.join(argv)}\n{traceback.format_exc()}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES)
