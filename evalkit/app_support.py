@@ -55,17 +55,20 @@ def store_location(
     return (db or os.environ.get(ENV_DB) or None, run_dir or os.environ.get(ENV_RUN_DIR) or None)
 
 
-def open_app_store(db: str | None = None, run_dir: str | None = None) -> GradeStore:
-    """Open the grade store named by the arguments or by EVALKIT_DB / EVALKIT_RUN_DIR."""
+def open_app_store(
+    db: str | None = None, run_dir: str | None = None, *, create: bool = True
+) -> GradeStore:
+    """Open the grade store named by the arguments or by EVALKIT_DB / EVALKIT_RUN_DIR
+    (`evalkit app` checks it with `create=False`: a mistyped path never becomes a store)."""
     from evalkit.store import GradeStore, open_run_store
 
     db, run_dir = store_location(db, run_dir)
     if run_dir:
         if not Path(run_dir).is_dir():
             raise UserError(f"{run_dir}: run folder not found")
-        return open_run_store(run_dir, db)
+        return open_run_store(run_dir, db, create=create)
     if db:
-        return GradeStore(db)
+        return GradeStore(db, create=create)
     raise UserError(
         "no grade store: pass --db URL or a run folder to `evalkit app` "
         f"(or set {ENV_DB} / {ENV_RUN_DIR})"
@@ -467,7 +470,7 @@ def serve_app(
         raise UserError(f"--port {port}: use a port between 1 and 65535")
     rubrics = str(Path(rubrics_dir).resolve()) if rubrics_dir else None
     load_rubrics(rubrics)
-    with open_app_store(db, run) as store:
+    with open_app_store(db, run, create=False) as store:
         print(
             f"evalkit app: grade store {store.display_url}; open http://{host}:{port}", flush=True
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -573,6 +574,8 @@ def import_prompts(
             duplicates += ids[base] > 1
             prompt.id = base if ids[base] == 1 else f"{base}-{ids[base]}"
         prompts.append(prompt)
+    if not prompts and not errors:
+        raise UserError(f"{path}: no prompts in the file (n = 0), nothing imported")
     if errors:
         shown = "\n".join(str(error) for error in errors[:20])
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
@@ -609,24 +612,47 @@ def _source_rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(first line, cells) of each record; a broken file stops at its line. Strict: a quote
+    left open (which would swallow the rows after it into one prompt) and a record with more
+    or fewer cells than the header are errors, not prompts."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-        with handle:
-            reader = csv.DictReader(handle)
-            if not reader.fieldnames:
-                raise UserError(f"{path}:1: the CSV file has no header row")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(f"{path}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise UserError(f"{path}:{line}: a NUL byte (a binary or UTF-16 file? save it as UTF-8 CSV)")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        header = next(reader, None)
+        if not header or not any(name.strip() for name in header):
+            raise UserError(f"{path}:1: the CSV file has no header row")
+        start = reader.line_num + 1
+        for values in reader:
+            lines = reader.line_num - start + 1
+            if len(values) > len(header):
+                raise UserError(f"{path}:{start}: more cells than header columns")
+            if values and any(v.strip() for v in values) and len(values) < len(header):
+                hint = f" (its quoted text runs over {lines} lines: a quote left open?)"
+                raise UserError(
+                    f"{path}:{start}: {len(values)} cells for {len(header)} header columns"
+                    + (hint if lines > 1 else "")
+                )
+            row = dict(zip(header, values, strict=False))
+            cleaned = {k: v for k, v in row.items() if v.strip() != ""}
+            if cleaned:
+                yield start, cleaned
             start = reader.line_num + 1
-            for row in reader:
-                if None in row:
-                    raise UserError(f"{path}:{start}: more cells than header columns")
-                cleaned = {k: v for k, v in row.items() if v is not None and v.strip() != ""}
-                if cleaned:
-                    yield start, cleaned
-                start = reader.line_num + 1
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not valid UTF-8") from None
     except csv.Error as exc:
-        raise UserError(f"{path}: not valid CSV ({exc})") from None
+        raise UserError(
+            f"{path}:{start}: not valid CSV ({exc}; a quote left open from this line?)"
+        ) from None
 
 
 def _convert_row(

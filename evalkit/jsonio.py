@@ -113,19 +113,49 @@ def output_problem(path: Path) -> str | None:
     return None
 
 
+def check_outputs(*paths: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, an output path that cannot be written (a folder, a parent that
+    is a file, no permission): a UserError naming it. None entries are skipped."""
+    for path in paths:
+        if path is None:
+            continue
+        path = Path(path)
+        if problem := output_problem(path):
+            raise UserError(f"{path}: cannot write: {problem}")
+        if path.exists() and not path.is_file():
+            continue  # a device or a pipe, written directly
+        made: list[Path] = []
+        try:  # a probe, removed at once: permissions alone do not tell (root, /proc, quotas)
+            made = _make_folders(path.parent)
+            fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        finally:
+            _remove_folders(made)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[Any]:
     """Write `path` all or nothing: a temporary file beside it, renamed over it on success and
-    removed on failure, so no reader ever sees half a file. An I/O failure is a UserError naming
-    the path (exit 2), never a traceback."""
+    removed on failure (with any folder made for it), so no reader ever sees half a file. An
+    I/O failure is a UserError naming the path (exit 2), never a traceback. A device or a pipe
+    (`/dev/stdout`) is written directly: it cannot be replaced."""
     path = Path(path)
     problem = output_problem(path)
     if problem:
         raise UserError(f"{path}: cannot write: {problem}")
+    if path.exists() and not path.is_file():
+        with _direct_output(path, mode) as handle:
+            yield handle
+        return
+    made: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_folders(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
+        _remove_folders(made)
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
     handle = os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
     try:
@@ -135,11 +165,54 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[Any
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _remove_folders(made)
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _remove_folders(made)
         raise
+
+
+@contextlib.contextmanager
+def _direct_output(path: Path, mode: str) -> Iterator[Any]:
+    try:
+        with path.open(mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; returns those created (outermost first)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    try:
+        for each in reversed(missing):
+            each.mkdir()
+            made.append(each)
+    except OSError:
+        _remove_folders(made)
+        raise
+    return made
+
+
+def _remove_folders(made: list[Path]) -> None:
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def write_texts(texts: dict[Path, str]) -> None:
+    """Write several text files all or nothing (e.g. a CI job's JUnit XML and its Markdown
+    summary): each goes to a temporary file first, and they are renamed into place only once
+    all of them are written, so an I/O failure on one leaves none of them."""
+    with contextlib.ExitStack() as stack:
+        for path, text in texts.items():
+            stack.enter_context(atomic_output(path)).write(text)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -154,6 +154,25 @@ class ModelSpec(Record):
     # vLLM), "json_object" (llama.cpp's server: schema-constrained grammar), or "none"
     structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host: anything else would only fail at the first request."""
+        if value is None:
+            return value
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value.strip())
+            _ = parts.port  # a port that is not a number raises here
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{value!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:8000/v1"
+            )
+        return value.strip()
+
 
 class Usage(Record):
     prompt_tokens: int | None = None

@@ -16,7 +16,13 @@ from pydantic import Field, ValidationError, model_validator
 from evalkit.errors import UserError
 from evalkit.paths import RUBRICS_DIR
 from evalkit.records import CATEGORIES, Record
-from evalkit.yamlio import YamlSyntaxError, read_yaml, validation_problems, yaml_where
+from evalkit.yamlio import (
+    YamlSyntaxError,
+    coercion_problems,
+    read_yaml,
+    validation_problems,
+    yaml_where,
+)
 
 RATINGS = ("good", "neutral", "poor")
 SUMMARY_DIMENSIONS = (
@@ -198,11 +204,16 @@ def _parse_rubric(
             return None, [f"{where}: kind: must be one of {', '.join(RUBRIC_FILES)}"]
         rubric_type = RUBRIC_FILES[kind]
     try:
-        return rubric_type.model_validate(raw), []
+        rubric = rubric_type.model_validate(raw)
     except ValidationError as exc:
         return None, validation_problems(
             path, text, exc, all_errors=all_errors, root="rubric", missing="required key is missing"
         )
+    coerced = [
+        f"{yaml_where(path, text, loc)}: {'.'.join(map(str, loc))}: {message}"
+        for loc, message in coercion_problems(raw, rubric)
+    ]
+    return (None, coerced) if coerced else (rubric, [])
 
 
 def _content_problems(rubric: Rubric) -> list[tuple[list[Any], str]]:

@@ -205,19 +205,24 @@ class Rater(BaseModel):
 # ---------------------------------------------------------------------------- URLs
 
 
-def normalize_url(url_or_path: str | os.PathLike[str]) -> URL:
+def normalize_url(url_or_path: str | os.PathLike[str], *, create: bool = True) -> URL:
     """A store URL from a path (`runs/x/grades.sqlite`), `sqlite:///...` or `postgresql://...`.
 
-    `postgresql://` and `postgres://` use the psycopg 3 driver (`postgresql+psycopg://`).
+    `postgresql://` and `postgres://` use the psycopg 3 driver (`postgresql+psycopg://`). A
+    SQLite file must be one (a folder, a text file or a damaged file is a UserError naming it);
+    without `create` it must already exist, so a mistyped path or URL never becomes a new store.
     """
     raw = os.fspath(url_or_path)
+    if not raw.strip():
+        raise UserError("--db: empty grade store URL or path")
     if "://" not in raw:
         path = Path(raw).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        check_sqlite_file(path, create)
         return URL.create("sqlite", database=str(path))
     try:
         url = make_url(raw)
-    except ArgumentError:
+        _ = url.port  # a port that is not a number raises here
+    except (ArgumentError, ValueError):
         raise UserError(f"--db: not a database URL or path: {_redact_raw(raw)}") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -232,8 +237,72 @@ def normalize_url(url_or_path: str | os.PathLike[str]) -> URL:
                 f"--db {raw}: give a SQLite file (each connection would see its own "
                 "in-memory database)"
             )
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        check_sqlite_file(Path(url.database).expanduser(), create)
     return url
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: Path, create: bool) -> None:
+    """Refuse what cannot be a SQLite grade store, before SQLite touches it: a folder, a file
+    that is not SQLite, a truncated one, and (without `create`) a missing or empty file or a
+    SQLite database without evalkit's tables. With `create`, make the parent folder."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a grade store (a SQLite file or a URL)")
+    if not path.exists():
+        if not create:
+            raise UserError(
+                f"{path}: no grade store there (give an existing SQLite file or a "
+                "postgresql:// URL; `evalkit plan` creates a run's store)"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot create the grade store: {exc.strerror}") from None
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the grade store: {exc.strerror}") from None
+    if not header:
+        if not create:
+            raise UserError(f"{path}: an empty file, not a grade store")
+        return  # SQLite makes an empty file a new database
+    if not header.startswith(SQLITE_MAGIC):
+        raise UserError(f"{path}: not a SQLite database, so not a grade store")
+    # the header's page count (when valid) against the file: a copy cut short. Skipped while a
+    # write-ahead log exists, as a checkpoint in progress may extend the file after the header.
+    if len(header) == 100 and header[24:28] == header[92:96] and not Path(f"{path}-wal").exists():
+        page_size = int.from_bytes(header[16:18], "big")
+        expected = int.from_bytes(header[28:32], "big") * (65536 if page_size == 1 else page_size)
+        if size < expected:
+            raise UserError(
+                f"{path}: the grade store is truncated ({size} of {expected} bytes); "
+                "restore it from a backup"
+            )
+    if not create:
+        _check_sqlite_schema(path)
+
+
+def _check_sqlite_schema(path: Path) -> None:
+    """An existing SQLite file read as a grade store has evalkit's tables (checked with a plain
+    query, so a foreign database is not switched to WAL mode or otherwise changed)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise UserError(f"{path}: not an evalkit grade store (no schema)") from None
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path}: not a readable grade store ({exc}); restore it from a backup") from None
 
 
 def safe_url(url: str | URL) -> str:
@@ -260,9 +329,16 @@ def store_url_for_run(run_dir: str | os.PathLike[str], db: str | None = None) ->
     return str(Path(run_dir) / DEFAULT_DB_NAME)
 
 
-def open_run_store(run_dir: str | os.PathLike[str], db: str | None = None) -> GradeStore:
-    """The grade store of a run (explicit `db` URL > `$EVALKIT_DB` > `RUN_DIR/grades.sqlite`)."""
-    return GradeStore(store_url_for_run(run_dir, db))
+def open_run_store(
+    run_dir: str | os.PathLike[str], db: str | None = None, *, create: bool = False
+) -> GradeStore:
+    """The grade store of a run (explicit `db` URL > `$EVALKIT_DB` > `RUN_DIR/grades.sqlite`).
+
+    Only a command that plans or registers raters passes `create`: reading never makes a store.
+    """
+    from evalkit.rundir import RunDir
+
+    return GradeStore(RunDir(run_dir).store_url(db, create=create), create=create)
 
 
 # ---------------------------------------------------------------------------- secrets
@@ -311,6 +387,21 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_rater(name: str, role: str, password: str | None = None) -> str:
+    """The rater's name (stripped) if name, role and password are acceptable; else UserError
+    (checked before a store is opened or created, so a typo leaves nothing behind)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise UserError("rater name: must be 1-200 characters")
+    if ":" in name:
+        raise UserError(f"rater name {name!r}: ':' is reserved for automatic graders")
+    if role not in ("rater", "admin"):
+        raise UserError(f"rater {name!r}: role must be 'rater' or 'admin', not {role!r}")
+    if password is not None and len(password) < 8:
+        raise UserError(f"rater {name!r}: password must be at least 8 characters")
+    return name
+
+
 # ---------------------------------------------------------------------------- the store
 
 
@@ -323,7 +414,7 @@ class GradeStore:
     """
 
     def __init__(self, url: str | os.PathLike[str], *, create: bool = True) -> None:
-        self.url: URL = normalize_url(url)
+        self.url: URL = normalize_url(url, create=create)
         self.display_url: str = safe_url(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine: Engine = self._make_engine()
@@ -335,7 +426,7 @@ class GradeStore:
         self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         try:
             self._init_schema(create)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             self.engine.dispose()
             raise UserError(f"cannot open grade store {self.display_url}: {_short(exc)}") from None
         except Exception:
@@ -355,6 +446,7 @@ class GradeStore:
             )
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "handle_error", self._damaged_sqlite)
             return engine
         return create_engine(
             self.url,
@@ -364,6 +456,19 @@ class GradeStore:
             pool_pre_ping=True,
             connect_args={"connect_timeout": 10},
         )
+
+    def _damaged_sqlite(self, context: Any) -> None:
+        """A SQLite file found damaged mid-command ("database disk image is malformed") is a
+        UserError naming the store, not a traceback. Busy, locked and constraint errors are
+        left to the callers (they retry them)."""
+        import sqlite3
+
+        orig = getattr(context, "original_exception", None)
+        if type(orig) is sqlite3.DatabaseError:
+            raise UserError(
+                f"{self.display_url}: the grade store is damaged or not a SQLite database "
+                f"({orig}); restore it from a backup"
+            )
 
     def _init_schema(self, create: bool) -> None:
         """Create the tables in a fresh store; refuse a store of another schema version."""
@@ -435,16 +540,8 @@ class GradeStore:
         Without: returns a one-time-shown login token (only its SHA-256 is stored); the rater
         signs in with it as the secret. The rater's id is its name.
         """
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise UserError("rater name: must be 1-200 characters")
-        if ":" in name:
-            raise UserError(f"rater name {name!r}: ':' is reserved for automatic graders")
-        if role not in ("rater", "admin"):
-            raise UserError(f"rater {name!r}: role must be 'rater' or 'admin', not {role!r}")
+        name = check_rater(name, role, password)
         token = None if password is not None else secrets.token_urlsafe(24)
-        if password is not None and len(password) < 8:
-            raise UserError(f"rater {name!r}: password must be at least 8 characters")
         row = {
             "id": name,
             "name": name,

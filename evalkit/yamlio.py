@@ -25,6 +25,37 @@ class YamlSyntaxError(UserError):
     """A file that is not valid YAML (`path:line: not valid YAML (problem)`)."""
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key: Any, mark: yaml.Mark) -> None:
+        super().__init__(problem=f"duplicate key {key!r}", problem_mark=mark)
+        self.key = key
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one
+    in silence, so a second `threshold:` would quietly replace the first). Keys brought in by a
+    merge key (`<<: *base`) may still be overridden."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, key_node.start_mark)
+                seen.add(key)
+            except TypeError:  # an unhashable key: SafeLoader reports it
+                pass
+        return super().construct_mapping(node, deep)
+
+
+def parse_yaml(text: str) -> Any:
+    """`yaml.safe_load` that refuses duplicate keys (see `UniqueKeyLoader`)."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+
+
 def read_yaml(
     path: Path, what: str, problem_fallback: str | None = "syntax error"
 ) -> tuple[str, Any]:
@@ -43,7 +74,10 @@ def read_yaml(
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read ({exc})") from None
     try:
-        return text, yaml.safe_load(text)
+        return text, parse_yaml(text)
+    except _DuplicateKey as exc:
+        assert exc.problem_mark is not None
+        raise YamlSyntaxError(f"{path}:{exc.problem_mark.line + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -105,10 +139,55 @@ def load_yaml_model(
     for key, value in (defaults or {}).items():
         raw.setdefault(key, value)
     try:
-        return model_type.model_validate(raw)
+        model = model_type.model_validate(raw)
     except ValidationError as exc:
         problems = validation_problems(path, text, exc, strip_value_error=strip_value_error)
         raise UserError(problems[0]) from None
+    coerced = coercion_problems(raw, model)
+    if coerced:
+        loc, message = coerced[0]
+        field = ".".join(str(part) for part in loc)
+        raise UserError(f"{yaml_where(path, text, loc)}: {field}: {message}")
+    return model
+
+
+def coercion_problems(raw: Any, model: BaseModel) -> list[tuple[list[Any], str]]:
+    """(location, problem) for each value pydantic accepted only by converting its type: a
+    `true` or a quoted "30" where a number is expected, a number or a text where true/false is.
+    In YAML these are mistakes (`threshold: yes`), not conversions to make in silence."""
+    problems: list[tuple[list[Any], str]] = []
+    _coerced(raw, model, [], problems)
+    return problems
+
+
+def _coerced(raw: Any, value: Any, loc: list[Any], problems: list[tuple[list[Any], str]]) -> None:
+    if isinstance(value, BaseModel):
+        if isinstance(raw, dict):
+            for name, info in type(value).model_fields.items():
+                key = info.alias or name
+                if key in raw:
+                    _coerced(raw[key], getattr(value, name, None), [*loc, key], problems)
+    elif isinstance(value, dict):
+        if isinstance(raw, dict):
+            for key, item in raw.items():
+                if key in value:
+                    _coerced(item, value[key], [*loc, key], problems)
+    elif isinstance(value, list | tuple):
+        if isinstance(raw, list) and len(raw) == len(value):
+            for index, (item, converted) in enumerate(zip(raw, value, strict=True)):
+                _coerced(item, converted, [*loc, index], problems)
+    elif isinstance(value, bool):
+        if not isinstance(raw, bool):
+            problems.append((loc, f"expected true or false, got {raw!r}"))
+    elif isinstance(value, int | float):
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            problems.append((loc, f"expected a number, got {_yaml_text(raw)}"))
+
+
+def _yaml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"the text {value!r}" if isinstance(value, str) else repr(value)
 
 
 def yaml_where(path: Path, text: str, loc: list[Any]) -> str:

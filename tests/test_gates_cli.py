@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from evalkit.cli import run_cli
-from evalkit.stats.synthetic import write_synthetic_run
+from evalkit.testing.synthetic import write_synthetic_run
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,15 @@ MISSING = """\
 
 
 def test_all_gates_pass_exit_0(tmp_path: Path, run: Path, capsys) -> None:
-    assert run_cli(["gate", "--gates", str(gates_file(tmp_path, PASSING)), str(run)]) == 0
+    markdown = tmp_path / "gates.md"
+    path = gates_file(tmp_path, PASSING)
+    assert run_cli(["gate", "--gates", str(path), str(run), "--markdown", str(markdown)]) == 0
     out = capsys.readouterr().out
     assert "2 of 2 gates passed" in out and "PASS" in out
+    assert "Ready to ship" in out and "Not ready" not in out  # the headline follows exit 0
+    md = markdown.read_text()
+    assert md.startswith("## Ready to ship: every release gate passed (2 of 2 gates passed)")
+    assert "Not ready" not in md
 
 
 def test_a_failed_gate_exits_1_and_writes_junit_and_markdown(
@@ -69,8 +75,9 @@ def test_a_failed_gate_exits_1_and_writes_junit_and_markdown(
     )
     assert code == 1
     out = capsys.readouterr().out
-    assert "2 of 4 gates passed, 2 failed (1 on too few samples)" in out
-    assert "n=72 < min_n=10000" in out
+    assert "2 of 4 gates passed, 2 failed (1 on too few prompts)" in out
+    assert "n=72 prompts < min_n=10000" in out
+    assert "Not ready to ship" in out and "Ready to ship" not in out
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "2", "0")
@@ -79,7 +86,8 @@ def test_a_failed_gate_exits_1_and_writes_junit_and_markdown(
     failure = cases["needs many samples"].find("failure")
     assert failure is not None and "min_n=10000" in failure.get("message", "")
     md = markdown.read_text()
-    assert md.startswith("## Release gates: 2 of 4 gates passed")
+    assert md.startswith("## Not ready to ship: a release gate failed (2 of 4 gates passed")
+    assert "Ready to ship" not in md  # the headline follows exit 1
     assert "| ❌ FAIL | wins most of the time |" in md and "✅ PASS" in md
 
 
@@ -88,7 +96,8 @@ def test_missing_data_exits_2_with_an_error_case(tmp_path: Path, run: Path, caps
     path = gates_file(tmp_path, PASSING + MISSING)
     assert run_cli(["gate", "-g", str(path), str(run), "--junit", str(junit)]) == 2
     captured = capsys.readouterr()
-    assert "MISSING" in captured.out and "no side-by-side grades of server-model" in captured.out
+    assert "MISSING" in captured.out and "of server-model vs gemma3-270m" in captured.out
+    assert "Not ready" in captured.out and "Ready to ship" not in captured.out
     assert "error: missing data" in captured.err
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("errors") == "1"
@@ -121,7 +130,24 @@ def test_github_step_summary_is_appended_without_markdown_option(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert run_cli(["gate", "-g", str(gates_file(tmp_path, PASSING)), str(run)]) == 0
     text = summary.read_text()
-    assert text.startswith("earlier step\n## Release gates: 2 of 2 gates passed")
+    assert text.startswith("earlier step\n## Ready to ship: every release gate passed (2 of 2")
+
+
+def test_an_unwritable_output_exits_2_after_the_verdicts(tmp_path: Path, run: Path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    path = gates_file(tmp_path, PASSING)
+    for option in ("--junit", "--markdown"):
+        target = blocker / "gates.out"
+        assert run_cli(["gate", "-g", str(path), str(run), option, str(target)]) == 2
+        captured = capsys.readouterr()
+        assert "2 of 2 gates passed" in captured.out  # the verdicts still print
+        assert f"error: {target}: cannot write" in captured.err
+        assert "Traceback" not in captured.err
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert run_cli(["gate", "-g", str(path), str(run), "--junit", str(folder)]) == 2
+    assert "is a folder" in capsys.readouterr().err
 
 
 def test_the_example_gates_run_on_a_demo_like_run(run: Path, capsys) -> None:

@@ -11,8 +11,8 @@ import pytest
 from evalkit.gates import load_gates, run_gates
 from evalkit.paths import PROJECT_ROOT
 from evalkit.report import ReportOptions, chromium_path, print_pdf, write_report
-from evalkit.stats.frames import load_run_frames
-from evalkit.stats.synthetic import write_synthetic_run
+from evalkit.stats.runs import load_run_frames
+from evalkit.testing.synthetic import write_synthetic_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import run_cli
-from evalkit.gates import load_gates, run_gates
+from evalkit.gates import headline, load_gates, run_gates, verdict_rows
 from evalkit.paths import PROJECT_ROOT
 from evalkit.report import ReportOptions, md_escape, render_html, render_markdown, write_report
 from evalkit.report.build import report_context
 from evalkit.report.charts import Point, Segment, StackRow, interval_dots, stacked_bars
-from evalkit.stats.frames import load_run_frames
-from evalkit.stats.synthetic import write_synthetic_run
+from evalkit.stats.runs import load_run_frames
+from evalkit.testing.synthetic import write_synthetic_run
 
 PAYLOAD = (
     "<script>window.__xss = 'script'</script>"
@@ -49,6 +49,7 @@ def test_sections_come_in_order_gates_first(rendered: dict) -> None:
     html = rendered["html"]
     positions = [html.index(f'<section id="{name}"') for name in SECTIONS]
     assert positions == sorted(positions)
+    assert html.count("<section") == len(SECTIONS)
     assert "Not ready to ship" in html or "Ready to ship" in html
     md = rendered["md"]
     headings = [line for line in md.splitlines() if line.startswith("## ")]
@@ -60,16 +61,49 @@ def test_rates_carry_n_and_intervals_and_automatic_grades_are_labelled(rendered:
     html, md = rendered["html"], rendered["md"]
     assert re.search(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]", html)  # rate [low, high]
     assert "n=75" in html  # 3 categories x 25 prompts in the side-by-side chart
+    assert "n=25 prompts" in html  # every rate carries its n (prompts)
     assert "automatic graders" in html and "judge:gemma3-270m" in html
     assert "These grades come from automatic graders" in md
     for title in (
         "Violation rate",
         "Over-refusal",
+        "Twin over-refusal",
         "IFEval",
         "Krippendorff",
         "What 750 graded items buy",
     ):
         assert title in html
+    assert "Wilson, cluster design effect" in html and "Wilson, cluster design effect" in md
+
+
+def test_sxs_shows_ties_as_half_and_net_preference_and_keeps_majority_views_apart(
+    rendered: dict,
+) -> None:
+    html, md = rendered["html"], rendered["md"]
+    # which rate each chart uses is said, and the ties-as-half preference is shown beside it
+    assert "The bars show win / tie / loss, ties counted as neither." in html
+    assert "Ties as half" in html and "Net preference" in html and "p (Holm)" in html
+    assert "Ties as half" in md and "Net preference" in md
+    # secondary views (the majority rules) are in a table named as such, after the headline
+    secondary = html.index("Secondary views (majority rules)")
+    assert html.index("Ties as half") < secondary
+    assert "sxs_win_rate_majority" in html[secondary:]
+    assert "sxs_win_rate_majority" not in html[: html.index('<section id="sxs"')]
+    assert "violation_rate_majority" in html
+    assert r"Secondary views \(majority rules\)" in md  # Markdown-escaped
+
+
+def test_every_rate_of_the_table_is_the_long_table_row(rendered: dict) -> None:
+    from evalkit.stats.table import format_row
+
+    context, html = rendered["result"].context, rendered["html"]
+    table = context["table"]
+    for metric in ("sxs_win_rate", "sxs_preference", "violation_rate", "over_refusal_rate",
+                   "summarization_good_rate", "ifeval_inst_loose", "latency_p50_s"):  # fmt: skip
+        rows = table[(table["metric"] == metric) & (table["group"] == "all")]
+        rows = rows[rows["model"] == "smollm2-135m"]
+        assert not rows.empty, metric
+        assert format_row(rows.iloc[0]) in html, metric
 
 
 def test_model_output_is_escaped_in_html(rendered: dict) -> None:
@@ -124,6 +158,7 @@ def test_an_empty_run_renders_with_empty_sections(tmp_path: Path) -> None:
     html, md = render_html(context), render_markdown(context)
     assert "No side-by-side grades in these runs." in html and "No gates file was given" in html
     assert "_No IFEval scores in these runs._" in md
+    assert "Ready to ship" not in html and "Not ready" not in html  # no gates, no verdict
 
 
 def test_report_cli_writes_html_and_markdown_and_warns_loudly_without_pdf(
@@ -147,8 +182,69 @@ def test_gate_verdicts_and_report_tables_show_the_same_numbers(tmp_path: Path) -
     spec = load_gates(PROJECT_ROOT / "examples" / "gates.yaml")
     gates = run_gates(spec, frames)
     context = report_context(frames, gates, ReportOptions(seed=spec.seed, resamples=spec.resamples))
-    table = context["sxs"]["table"]
+    table = context["table"]
     verdict = next(v for v in gates.verdicts if v.gate.filter_text() == "category=coding")
-    row = table[(table["graders"] == "human") & (table["category"] == "coding")].iloc[0]
+    row = table[
+        (table["metric"] == verdict.gate.metric)
+        & (table["model"] == verdict.gate.model)
+        & (table["baseline"] == verdict.gate.baseline)
+        & (table["group"] == "category=coding")
+        & (table["graders"] == "human")
+    ].iloc[0]
     measured = verdict.measurement
-    assert (measured.low, measured.high) == (row["loss_low"], row["loss_high"])
+    assert (measured.low, measured.high, measured.n) == (row["low"], row["high"], row["n"])
+    assert [r["value"] for r in context["gates"]["rows"]] == [
+        r["value"] for r in verdict_rows(gates)
+    ]
+
+
+PASSING_GATES = """\
+gates:
+  - name: summaries are rarely poor
+    metric: summarization_poor_rate
+    model: smollm2-135m
+    threshold: 0.5
+"""
+FAILING_GATES = (
+    PASSING_GATES
+    + """\
+  - name: wins most of the time
+    metric: sxs_win_rate
+    model: smollm2-135m
+    baseline: gemma3-270m
+    threshold: 0.9
+"""
+)
+MISSING_GATES = (
+    PASSING_GATES
+    + """\
+  - name: server model
+    metric: sxs_win_rate
+    model: server-model
+    baseline: gemma3-270m
+    threshold: 0.4
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "body, exit_code", [(PASSING_GATES, 0), (FAILING_GATES, 1), (MISSING_GATES, 2)]
+)
+def test_the_report_headline_follows_the_gates_exit_code(
+    tmp_path: Path, body: str, exit_code: int
+) -> None:
+    run = write_synthetic_run(tmp_path / "run", prompts_per_category=8, judge=False)
+    frames = load_run_frames(run)
+    path = tmp_path / "gates.yaml"
+    path.write_text(body)
+    gates = run_gates(load_gates(path), frames)
+    assert gates.exit_code == exit_code
+    context = report_context(frames, gates, ReportOptions(resamples=200))
+    html, md = render_html(context), render_markdown(context)
+    assert context["gates"]["headline"] == headline(gates)
+    if exit_code == 0:  # ready only when every gate passes
+        assert "Ready to ship" in html and "Ready to ship" in md
+        assert "Not ready" not in html and "Not ready" not in md
+    else:
+        assert "Not ready" in html and "Not ready" in md
+        assert "Ready to ship" not in html and "Ready to ship" not in md

@@ -1,16 +1,25 @@
 """`evalkit gate --gates GATES.yaml RUN_DIR...`: release gates for CI.
 
-Exit 0 when every gate passes, 1 when a gate fails (too few samples included), 2 on missing
-data or a bad gates file. The verdict table always prints; `--junit` and `--markdown` write the
-CI artefacts (with `$GITHUB_STEP_SUMMARY` set and no `--markdown`, the summary is appended there).
+Exit 0 when every gate passes, 1 when a gate fails (too few prompts included), 2 on missing
+data, a bad gates file or an output that cannot be written. The verdict table always prints
+(the rows of `evalkit.gates.verdict_rows`, the same the report and the Markdown summary show);
+`--junit` and `--markdown` write the CI artefacts (with `$GITHUB_STEP_SUMMARY` set and no
+`--markdown`, the summary is appended there).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import typer
+
+from evalkit.gates import GateReport
+
+STYLE = {"pass": "green", "fail": "red", "insufficient": "red", "missing": "yellow"}
+COLUMNS = ("Gate", "Metric", "Model", "Filter", "Graders", "Value [95% CI]", "n", "Rule", "Verdict")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,26 +40,67 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Decide release gates on the runs' 95% intervals; exit 0 pass, 1 fail, 2 missing data."""
-        from evalkit.gates import junit_xml, load_gates, markdown_summary, print_verdicts, run_gates
-        from evalkit.stats.frames import load_runs
+        from evalkit.gates import junit_xml, load_gates, markdown_summary, run_gates
+        from evalkit.jsonio import check_outputs, write_texts
+        from evalkit.stats.runs import load_runs
 
+        step_summary = None if markdown else os.environ.get("GITHUB_STEP_SUMMARY") or None
+        check_outputs(junit, markdown, step_summary)  # before the work, not after it
         spec = load_gates(gates)
         frames = load_runs(list(run_dirs), db)
         report = run_gates(spec, frames, db, [str(d) for d in run_dirs])
         print_verdicts(report)
-        if junit:
-            _write(junit, junit_xml(report))
         summary = markdown_summary(report)
+        outputs = {junit: junit_xml(report)} if junit else {}
         if markdown:
-            _write(markdown, summary)
-        elif os.environ.get("GITHUB_STEP_SUMMARY"):
-            with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-                handle.write(summary)
+            outputs[markdown] = summary
+        write_texts(outputs)  # all or nothing: never a JUnit file without its summary
+        if not markdown and os.environ.get("GITHUB_STEP_SUMMARY"):
+            _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], summary)
         if report.exit_code == 2:
             typer.echo("error: missing data for some gates (see MISSING above)", err=True)
         raise typer.Exit(report.exit_code)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def print_verdicts(report: GateReport, console: Any | None = None) -> None:
+    """The verdict table (rows of `verdict_rows`), the headline, and why each gate failed."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from evalkit.gates import headline, verdict_rows
+
+    if console is None:
+        console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+    table = Table(title=f"Release gates — {report.summary()}", title_justify="left")
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in verdict_rows(report):
+        cells = [
+            row[key]
+            for key in ("gate", "metric", "model", "filter", "graders", "value", "n", "rule")
+        ]
+        table.add_row(
+            *(escape(c) for c in cells), f"[{STYLE[row['status']]}]{escape(row['verdict'])}[/]"
+        )
+    console.print(table)
+    tone = "green" if report.exit_code == 0 else ("yellow" if report.exit_code == 2 else "red")
+    console.print(f"[bold {tone}]{escape(headline(report))}[/]")
+    for v in report.verdicts:
+        if not v.passed:
+            console.print(
+                f"[{STYLE[v.status]}]{escape(v.label)}[/] {escape(v.gate.name)}: {escape(v.reason)}"
+            )
+
+
+def _append_step_summary(path: str, text: str) -> None:
+    """Append to the CI step summary (a file other steps write too: appended, not replaced)."""
+    from evalkit.errors import UserError
+
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(
+            f"{path} ($GITHUB_STEP_SUMMARY): cannot write: {exc.strerror or exc}"
+        ) from None

@@ -23,6 +23,7 @@ import pandas as pd
 import typer
 
 from evalkit.errors import UserError
+from evalkit.jsonio import atomic_output, check_outputs, write_text
 
 DB_HELP = "Grade store: SQLite path or postgresql:// URL (default $EVALKIT_DB, else run folder)."
 EXPORT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -185,17 +186,12 @@ plan_safety_command = _plan_one_response_command(
 def _load_run(run_dir: Path) -> tuple[dict, list, str]:
     from evalkit.runner import load_responses, load_run_prompts
 
-    if not run_dir.is_dir():
-        raise UserError(f"{run_dir}: run folder not found")
+    from evalkit.rundir import RunDir
+
+    manifest = RunDir(run_dir).require().read_manifest()  # a corrupt one: path, line, field
     prompts = load_run_prompts(run_dir)
     responses = load_responses(run_dir)
-    manifest = run_dir / "manifest.json"
-    run_id = None
-    if manifest.exists():
-        try:
-            run_id = json.loads(manifest.read_text()).get("run_id")
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{manifest}: not valid JSON ({exc})") from None
+    run_id = manifest.run_id if manifest else None
     run_id = run_id or (responses[0].run_id if responses else run_dir.name)
     return prompts, responses, run_id
 
@@ -228,7 +224,8 @@ def _finish_plan(
             f"{run_dir}: no {report.kind} items to plan ({report.prompts_in_scope} prompts in "
             f"scope; responses missing or failed: {missing})"
         )
-    with open_run_store(run_dir, db) as store:
+    check_outputs(*_plan_paths(run_dir, plan_name))  # before the store changes
+    with open_run_store(run_dir, db, create=True) as store:
         rater_ids = _rater_ids(store, rater_names)
         table = store.assignments()
         planned = set(table["item_id"])
@@ -287,14 +284,15 @@ def _rater_ids(store, rater_names: str | None) -> list[str]:
     return names
 
 
+def _plan_paths(run_dir: Path, name: str) -> tuple[Path, Path]:
+    return run_dir / "plans" / f"{name}.json", run_dir / "plan.json"
+
+
 def _write_plan(run_dir: Path, name: str, plan: dict) -> None:
     """RUN_DIR/plan.json is the latest plan; RUN_DIR/plans/<name>.json keeps one per kind."""
     text = json.dumps(plan, indent=2, ensure_ascii=False) + "\n"
-    (run_dir / "plans").mkdir(exist_ok=True)
-    for path in (run_dir / "plans" / f"{name}.json", run_dir / "plan.json"):
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+    for path in _plan_paths(run_dir, name):
+        write_text(path, text)
 
 
 # ============================================================================ raters
@@ -312,16 +310,17 @@ def register_raters(app: typer.Typer) -> None:
 RUN_HELP = "Run folder whose grades.sqlite is the store (when no --db / $EVALKIT_DB)."
 
 
-def _open_store(run_dir: Path | None, db: str | None):
-    """The store named by --db, $EVALKIT_DB or a run folder; one of them is required."""
+def _open_store(run_dir: Path | None, db: str | None, *, create: bool = False):
+    """The store named by --db, $EVALKIT_DB or a run folder; one of them is required. Only
+    `raters add` creates a store: the other commands read or change an existing one."""
     from evalkit.store import DB_ENV, GradeStore, open_run_store
 
     if run_dir is not None:
         if not run_dir.is_dir():
             raise UserError(f"{run_dir}: run folder not found")
-        return open_run_store(run_dir, db)
+        return open_run_store(run_dir, db, create=create)
     if db or os.environ.get(DB_ENV):
-        return GradeStore(db or os.environ[DB_ENV])
+        return GradeStore(db or os.environ[DB_ENV], create=create)
     raise UserError(f"which grade store? give a run folder, --db URL or set ${DB_ENV}")
 
 
@@ -340,10 +339,13 @@ def raters_add_command(
     Example: evalkit raters add alice --run runs/demo      (prints alice's token once)
     Example: printf '%s' "$PW" | evalkit raters add boss --role admin --password-stdin --db URL
     """
+    from evalkit.store import check_rater
+
     if password_stdin and token:
         raise UserError("--password-stdin and --token: choose one")
     password = _read_password() if password_stdin else None
-    with _open_store(run_dir, db) as store:
+    check_rater(name, role, password)  # before a store is created
+    with _open_store(run_dir, db, create=True) as store:
         issued = store.add_rater(name, role, password=password)  # type: ignore[arg-type]
         typer.echo(f"added {role} {name!r} to {store.display_url}")
     if issued:
@@ -439,6 +441,7 @@ def grades_export_command(
         raise UserError(f"--kind {kind}: use sxs, safety or summarization")
     if out.suffix.lower() not in EXPORT_SUFFIXES:
         raise UserError(f"--out {out}: use a .csv, .jsonl or .parquet file name")
+    check_outputs(out)  # before the work
     with _open_store(run_dir, db) as store:
         if kind == "sxs":
             frame = store.sxs_frame(include_auto=include_auto, include_gold=include_gold)
@@ -448,22 +451,26 @@ def grades_export_command(
         else:
             frame = store.summarization_frame(include_auto=include_auto)
         source = store.display_url
+    if frame.empty:  # an export of nothing is a mistake to say, not an empty file
+        raise UserError(
+            f"{run_dir or source}: no {kind} grades to export from {source}"
+            + ("" if include_auto else " (automatic grades are left out without --include-auto)")
+        )
     write_frame(frame, out)
     typer.echo(f"exported {len(frame)} {kind} grades from {source} to {out}")
 
 
 def write_frame(frame: pd.DataFrame, out: Path) -> None:
-    """CSV, JSONL (one object per line) or Parquet, by the file's suffix; written atomically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
+    """CSV, JSONL (one object per line) or Parquet, by the file's suffix; written atomically
+    (an I/O failure is a UserError naming the file, and leaves no part of it)."""
     suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(tmp, index=False)
-    elif suffix == ".jsonl":
-        frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
-    else:
-        frame.to_parquet(tmp, index=False)
-    os.replace(tmp, out)
+    with atomic_output(out, "wb" if suffix == ".parquet" else "w") as handle:
+        if suffix == ".csv":
+            frame.to_csv(handle, index=False)
+        elif suffix == ".jsonl":
+            frame.to_json(handle, orient="records", lines=True, force_ascii=False)
+        else:
+            frame.to_parquet(handle, index=False)
 
 
 def grades_status_command(

@@ -57,8 +57,20 @@ def score_command(
 
     Example: evalkit ifeval score responses.jsonl --data input_data.jsonl --json
     """
+    from evalkit.jsonio import check_outputs
+
+    check_outputs(items)
     prompts = load_ifeval(data)
     matching, results = score_response_file(responses, prompts, workers)
+    if not matching.pairs:  # n = 0 is not a score: say why nothing was scored
+        n_lines = len(matching.unmatched) + len(matching.duplicates)
+        why = (
+            f"none of its {n_lines} responses has the text of one of the {len(prompts)} "
+            f"IFEval prompts{f' of {data}' if data else ''}"
+            if n_lines
+            else "the file holds no responses"
+        )
+        raise UserError(f"{responses}: n = 0, nothing scored: {why}")
     summary = summarize(results)
     if items is not None:
         _write_items(items, results)
@@ -97,6 +109,8 @@ def run_command(
     from evalkit.runner import load_responses, run_prompts
 
     config = load_config(config_path)
+    if out.exists() and not out.is_dir():  # before loading the data set and its checker
+        raise UserError(f"{out}: is a file, expected a run folder")
     suite = config.suites.get("ifeval")  # the config's ifeval suite, if any, sets defaults
     selected = config.select_models(models or (suite.models if suite else None))
     fallback = config.resolve(config.data_dir) if config.data_dir else None

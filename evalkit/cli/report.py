@@ -31,12 +31,20 @@ def register(app: typer.Typer) -> None:
             help=f"Default: the gates file's, else {DEFAULT_RESAMPLES}.",
         ),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print a PDF with chromium."),
+        pool: bool = typer.Option(
+            False, "--pool", help="Also show rows pooling human and automatic grades (labelled)."
+        ),
+        rater_bootstrap: bool = typer.Option(
+            False,
+            "--rater-bootstrap",
+            help="Intervals that also resample raters (two-way bootstrap over prompts and raters).",
+        ),
         db: str | None = typer.Option(None, "--db", help="Grade store URL."),
     ) -> None:
         """Write a self-contained HTML report (+ Markdown, + PDF) for leadership."""
-        from evalkit.gates import load_gates, run_gates
+        from evalkit.gates import headline, load_gates, run_gates
         from evalkit.report import ReportOptions, write_report
-        from evalkit.stats.frames import load_runs
+        from evalkit.stats.runs import load_runs
 
         frames = load_runs(list(run_dirs), db)
         verdicts = None
@@ -51,6 +59,8 @@ def register(app: typer.Typer) -> None:
             candidates=candidate or None,
             seed=DEFAULT_SEED if seed is None else seed,
             resamples=DEFAULT_RESAMPLES if resamples is None else resamples,
+            pool=pool,
+            rater_bootstrap=rater_bootstrap,
         )
         result = write_report(frames, out, verdicts, options, pdf=pdf)
         typer.echo(f"wrote {result.html}")
@@ -65,4 +75,4 @@ def register(app: typer.Typer) -> None:
                 bold=True,
             )
         if verdicts is not None:
-            typer.echo(f"gates: {verdicts.summary()}")
+            typer.echo(f"gates: {headline(verdicts)} ({verdicts.summary()})")

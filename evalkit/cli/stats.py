@@ -1,19 +1,29 @@
 """`evalkit stats ...`: the statistics on a run's grades or on grades brought from elsewhere.
 
-GRADES is a run folder (its grade store) or a CSV / JSONL export with the columns of
-`evalkit grades export`. Tables print with n and 95% intervals; `--json` prints the rows.
-Automatic grades are shown in their own tables, labelled as automatic.
+GRADES is a run folder (its grade store and scores) or a CSV / JSONL / Parquet export with the
+columns of `evalkit grades export`. Every command prints the rows of the statistics' long table
+(`evalkit.stats.engine.statistics_table`) of its metric family — the same rows the report shows
+and the gates decide on — each as estimate [95% interval] n prompts, with its method and, for a
+metric tested against a null, the Holm-adjusted p-value. `--json` prints the rows as records.
+Human, automatic and program rows print in separate tables, labelled; secondary views (the
+majority rules) print in their own table, named as such.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from evalkit.stats.frames import RunFrames
 
 stats_app = typer.Typer(
     name="stats",
@@ -22,8 +32,19 @@ stats_app = typer.Typer(
     no_args_is_help=True,
 )
 
-GRADES_HELP = "A run folder (its grade store) or a grades export (.csv or .jsonl)."
+GRADES_HELP = "A run folder (its grade store) or a grades export (.csv, .jsonl or .parquet)."
 DB_HELP = "Grade store URL for a run folder (default: $EVALKIT_DB, else RUN_DIR/grades.sqlite)."
+POOL_HELP = "Also print rows pooling human and automatic grades (labelled as pooled)."
+RATER_HELP = "Intervals that also resample raters (two-way bootstrap over prompts and raters)."
+GRADER_TITLES = {
+    "human": "human raters",
+    "auto": "AUTOMATIC graders (judge / auto scorer), not humans",
+    "any": "human and AUTOMATIC grades pooled",
+    "program": "measured by program",
+}
+# the lead metric of each command's family (metric names of the registry, not kind names)
+SXS_LEAD, SAFETY_LEAD, SUMMARY_LEAD = "sxs_win_rate", "violation_rate", "summarization_good_rate"
+IFEVAL_LEAD, LATENCY_LEAD = "ifeval_prompt_strict", "latency_p50_s"
 
 
 def register(app: typer.Typer) -> None:
@@ -31,18 +52,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(stats_app, name="stats")
 
 
+# ---------------------------------------------------------------- output
+
+
 def _emit_json(frame: pd.DataFrame) -> None:
-    typer.echo(json.dumps(_json_rows(frame), indent=1))
+    typer.echo(json.dumps(_json_rows(frame), indent=1, ensure_ascii=False))
 
 
 def _emit_json_tables(tables: dict[str, pd.DataFrame]) -> None:
     """Several tables as one JSON object: {name: rows}."""
-    typer.echo(json.dumps({name: _json_rows(t) for name, t in tables.items()}, indent=1))
+    typer.echo(
+        json.dumps(
+            {name: _json_rows(t) for name, t in tables.items()}, indent=1, ensure_ascii=False
+        )
+    )
 
 
 def _json_rows(frame: pd.DataFrame) -> list[dict]:
     """A table as JSON rows, floats to 6 digits (NaN as null)."""
-    return json.loads(frame.to_json(orient="records", double_precision=6))
+    return json.loads(frame.reset_index(drop=True).to_json(orient="records", double_precision=6))
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], empty: str = "") -> None:
@@ -52,20 +80,116 @@ def _table(title: str, columns: list[str], rows: list[list[str]], empty: str = "
     if not rows:
         typer.echo(f"{title}: none{f' ({empty})' if empty else ''}")
         return
-    import sys
-
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    Console(width=None if sys.stdout.isatty() else 160, highlight=False).print(table)
 
 
 def _graders_title(graders: str) -> str:
-    from evalkit.stats.display import GRADER_LABELS
+    return GRADER_TITLES.get(graders, graders)
 
-    return GRADER_LABELS.get(graders, graders)
+
+def _family(lead: str) -> str:
+    from evalkit.stats.table import metric
+
+    return metric(lead).family
+
+
+def _family_rows(
+    frames: RunFrames,
+    family: str,
+    candidates: Sequence[str] = (),
+    *,
+    pool: bool = False,
+    rater_bootstrap: bool = False,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> pd.DataFrame:
+    """The long table's rows of one metric family (comparisons in the candidates' orientation,
+    else each pair's planned one). Rows of one family never depend on another's (p-values are
+    adjusted within a metric), so the frames another family alone reads are left out."""
+    from dataclasses import replace
+
+    from evalkit.kinds.base import all_kinds
+    from evalkit.report.build import family_rows, preferred_pairs, shown_comparisons
+    from evalkit.stats.engine import statistics_table
+
+    if family in {kind.name for kind in all_kinds()}:
+        only = replace(frames, ifeval=frames.ifeval.iloc[0:0], responses=frames.responses.iloc[0:0])
+    else:
+        only = replace(frames, grades={}, refusals=frames.refusals.iloc[0:0])
+    table = statistics_table(
+        only, pool=pool, rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed
+    )
+    rows = family_rows(table, family)
+    return shown_comparisons(rows, list(candidates), preferred_pairs(frames, family))
+
+
+def _print_family(
+    rows: pd.DataFrame,
+    title: str,
+    candidates: Sequence[str] = (),
+    per_model: bool = False,
+    note: str = "",
+) -> None:
+    """Per graders (and per model for comparisons): the headline rows, then the secondary
+    views in a table named as such; a legend of the metrics shown."""
+    from evalkit.report.build import by_graders, long_blocks, ordered_models
+    from evalkit.stats.table import metrics
+
+    registry = metrics()
+    names = list(dict.fromkeys(rows["metric"]))
+    order = [n for n in registry if n in names]
+    shown = []
+    for graders, part in by_graders(rows):
+        models = ordered_models(part["model"], candidates) if per_model else [None]
+        for model in models:
+            mine = part if model is None else part[part["model"] == model]
+            prefix = f"{model} {title}" if model is not None else title
+            for headline in (True, False):
+                wanted = [n for n in order if registry[n].headline == headline]
+                for block in long_blocks(mine, wanted, candidates):
+                    suffix = (
+                        "" if headline else " — secondary views (majority rules), not the headline"
+                    )
+                    tested = any(r["p"] for r in block["rows"])
+                    columns = ["metric", "model", "group", "value [95% CI] n"]
+                    columns += ["p (Holm)"] if tested else []
+                    _table(
+                        f"{prefix}{suffix} — {_graders_title(str(graders))}",
+                        [*columns, "method"],
+                        [
+                            [r["metric"], r["target"], r["group"], r["value"]]
+                            + ([r["p"]] if tested else [])
+                            + [r["method"]]
+                            for r in block["rows"]
+                        ],
+                    )
+                    shown += [r["metric"] for r in block["rows"]]
+    legend = [f"  {n}: {registry[n].description}" for n in order if n in shown]
+    if legend:
+        typer.echo("Metrics:\n" + "\n".join(legend))
+    typer.echo(
+        "Values: estimate [95% interval] n prompts (the independent unit); intervals clustered "
+        "by prompt." + (f" {note}" if note else "")
+    )
+
+
+def _check_candidates(rows: pd.DataFrame, candidates: Sequence[str]) -> None:
+    from evalkit.errors import UserError
+
+    known = sorted((set(rows["model"]) | set(rows["baseline"])) - {""})
+    for name in candidates:
+        if name not in known:
+            raise UserError(
+                f"candidate {name!r} is not in the grades (models: {', '.join(known) or 'none'})"
+            )
+
+
+# ---------------------------------------------------------------- commands
 
 
 @stats_app.command("sxs")
@@ -75,188 +199,130 @@ def sxs_command(
         None,
         "--candidate",
         "-c",
-        help="Candidate model (repeatable); default: each pair's model_a.",
+        help="Candidate model (repeatable); default: the run's candidates, else each pair's "
+        "planned model_a.",
     ),
-    json_out: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
+    json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Bootstrap seed."),
     resamples: int = typer.Option(
-        DEFAULT_RESAMPLES, "--resamples", min=100, help="Bootstrap resamples."
+        DEFAULT_RESAMPLES, "--resamples", min=100, help="Bootstrap resamples (--rater-bootstrap)."
     ),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
+    rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Win / tie / loss with 95% intervals and n per baseline and category (sign test, Holm)."""
+    """Win / tie / loss, ties-as-half preference and net preference (Holm-adjusted p-values)
+    per baseline and group, with 95% intervals and n prompts."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import p_value, pct_interval, signed_pct_interval
-    from evalkit.stats.frames import grades_source
-    from evalkit.stats.sxs import check_candidate, sxs_table
+    from evalkit.stats.runs import grades_source
 
-    frame = grades_source(grades, "sxs", db)
-    if frame.empty:
+    family = _family(SXS_LEAD)
+    frames = grades_source(grades, family, db)
+    if frames.kind(family).empty:
         raise UserError(f"{grades}: no side-by-side grades")
-    for name in candidate or []:
-        check_candidate(frame, name)
-    table = sxs_table(frame, candidate or None, resamples=resamples, seed=seed)
+    candidates = list(candidate or []) or frames.candidates()
+    rows = _family_rows(
+        frames, family, candidates, pool=pool, rater_bootstrap=rater_bootstrap,
+        resamples=resamples, seed=seed,
+    )  # fmt: skip
+    _check_candidates(rows, candidate or [])
+    if candidate:
+        rows = rows[rows["model"].isin(candidate)]
     if json_out:
-        _emit_json(table)
+        _emit_json(rows)
         return
-    for (graders, cand), group in table.groupby(["graders", "candidate"], sort=False):
-        rows = [
-            [
-                r.baseline,
-                r.category,
-                str(r.n_items),
-                pct_interval(r.win_rate, r.win_low, r.win_high),
-                pct_interval(r.tie_rate, r.tie_low, r.tie_high),
-                pct_interval(r.loss_rate, r.loss_low, r.loss_high),
-                signed_pct_interval(r.net, r.net_low, r.net_high),
-                p_value(r.p_holm) + (" *" if r.significant else ""),
-            ]
-            for r in group.itertuples()
-        ]
-        _table(
-            f"{cand} side by side — {_graders_title(graders)}",
-            ["baseline", "category", "n", "win [95% CI]", "tie", "loss", "net", "p (Holm)"],
-            rows,
-        )
-    typer.echo(
-        "Intervals: bootstrap over prompts. p: sign test on non-tied items, Holm-corrected "
-        "(* p<0.05)."
+    _print_family(
+        rows,
+        "side by side",
+        candidates,
+        per_model=True,
+        note="A rate is the share of a prompt's raters preferring the model (win), tying or "
+        "preferring the baseline (loss); sxs_preference counts a tie as half a win. p: score "
+        "test against no preference (0.5), Holm-adjusted.",
     )
 
 
 @stats_app.command("violations")
 def violations_command(
     grades: Path = typer.Argument(..., help=GRADES_HELP),
-    json_out: bool = typer.Option(False, "--json", help="Print the tables as JSON."),
+    json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
+    rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Violation rate per model and area (Wilson), model differences (Newcombe), over-refusal."""
+    """Violation rate beside over-refusal and twin over-refusal, per model, area and severity."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import signed_pct_interval
-    from evalkit.stats.frames import load_grades_file, load_run_frames
-    from evalkit.stats.safety import over_refusal_table, violation_differences, violation_table
+    from evalkit.stats.runs import grades_source
 
-    if grades.is_dir():
-        frames = load_run_frames(grades, db)
-        frame, refusals = frames.safety, frames.refusals
-    else:
-        frame, refusals = load_grades_file(grades, "safety"), None
-    if frame.empty and (refusals is None or refusals.empty):
+    family = _family(SAFETY_LEAD)
+    frames = grades_source(grades, family, db)
+    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap)
+    if rows.empty:
         raise UserError(f"{grades}: no safety grades")
-    rates = violation_table(frame)
-    diffs = violation_differences(rates)
-    over = over_refusal_table(frame, refusals)
     if json_out:
-        _emit_json_tables({"violation_rate": rates, "differences": diffs, "over_refusal": over})
+        _emit_json(rows)
         return
-    _area_rate_tables("Violation rate", rates, "violations")
-    if not diffs.empty:
-        _table(
-            "Differences in violation rate (Newcombe 95% CI)",
-            ["graders", "area", "model − other", "difference"],
-            [
-                [
-                    r.graders,
-                    r.area,
-                    f"{r.model} − {r.other}",
-                    signed_pct_interval(r.diff, r.low, r.high),
-                ]
-                for r in diffs.itertuples()
-            ],
-        )
-    _area_rate_tables("Over-refusal (benign prompts refused)", over, "refused")
-
-
-def _area_rate_tables(title: str, rates: pd.DataFrame, counted: str) -> None:
-    """One table per graders group: model, area, count, n and rate with its interval."""
-    from evalkit.stats.display import pct_interval
-
-    for graders, group in rates.groupby("graders", sort=False):
-        _table(
-            f"{title} — {_graders_title(graders)}",
-            ["model", "area", counted, "n", "rate [95% CI]"],
-            [
-                [r.model, r.area, str(r.k), str(r.n), pct_interval(r.rate, r.low, r.high)]
-                for r in group.itertuples()
-            ],
-        )
+    _print_family(rows, "Violation rate and over-refusal", frames.candidates())
 
 
 @stats_app.command("summarization")
 def summarization_command(
     grades: Path = typer.Argument(..., help=GRADES_HELP),
     by: str = typer.Option(
-        "use_case", "--by", help="Break down by use_case, content_type, length_bucket or stacked."
+        "use_case",
+        "--by",
+        help="Break down by a group of the metrics (use_case, content_type, length_bucket).",
     ),
-    json_out: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
+    json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
+    rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Good / neutral / poor ratios per model and use case (five-dimension rule), Wilson CIs."""
+    """Good / neutral / poor rates per model and use case (and the adversarial subset's
+    not-amplify rate when present), with 95% intervals and n prompts."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import pct_interval
-    from evalkit.stats.frames import grades_source
-    from evalkit.stats.summarization import default_rubric, summarization_table
+    from evalkit.stats.runs import grades_source
+    from evalkit.stats.table import ALL, metric
 
-    if by not in ("use_case", "content_type", "length_bucket", "stacked"):
-        raise UserError(f"--by {by}: use use_case, content_type, length_bucket or stacked")
-    frame = grades_source(grades, "summarization", db)
-    if frame.empty:
+    dimensions = metric(SUMMARY_LEAD).groups
+    if by not in dimensions:
+        raise UserError(f"--by {by}: use one of {', '.join(dimensions)}")
+    family = _family(SUMMARY_LEAD)
+    frames = grades_source(grades, family, db)
+    if frames.kind(family).empty:
         raise UserError(f"{grades}: no summarization grades")
-    table = summarization_table(frame, default_rubric(), by=by)
+    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap)
+    rows = rows[(rows["group"] == ALL) | rows["group"].str.startswith(f"{by}=")]
     if json_out:
-        _emit_json(table)
+        _emit_json(rows)
         return
-    for graders, group in table.groupby("graders", sort=False):
-        _table(
-            f"Summarization — {_graders_title(graders)}",
-            ["model", by, "n", "good [95% CI]", "neutral", "poor"],
-            [
-                [
-                    r.model,
-                    str(getattr(r, by)),
-                    str(r.n_items),
-                    pct_interval(r.good_rate, r.good_low, r.good_high),
-                    pct_interval(r.neutral_rate, r.neutral_low, r.neutral_high),
-                    pct_interval(r.poor_rate, r.poor_low, r.poor_high),
-                ]
-                for r in group.itertuples()
-            ],
-        )
+    _print_family(rows, "Summarization", frames.candidates())
 
 
 @stats_app.command("ifeval")
 def ifeval_command(
     run_dirs: list[Path] = typer.Argument(..., help="Run folders with scores.jsonl."),
-    json_out: bool = typer.Option(False, "--json", help="Print the table as JSON rows."),
+    json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed"),
 ) -> None:
-    """The four IFEval accuracies per model with 95% intervals."""
+    """The four IFEval accuracies per model with 95% intervals (clustered by prompt)."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import pct_interval
-    from evalkit.stats.frames import load_runs
-    from evalkit.stats.ifeval import LABELS, ifeval_table
+    from evalkit.stats.runs import load_runs
 
     frames = load_runs(list(run_dirs))
-    if frames.ifeval.empty:
+    rows = _family_rows(frames, _family(IFEVAL_LEAD), seed=seed)
+    if rows.empty:
         raise UserError("no IFEval scores in the runs (run `evalkit score` first)")
-    table = ifeval_table(frames.ifeval, seed=seed)
     if json_out:
-        _emit_json(table)
+        _emit_json(rows)
         return
-    _table(
-        "IFEval accuracy (scored by program)",
-        ["model", "metric", "k", "n", "accuracy [95% CI]"],
-        [
-            [r.model, LABELS[r.metric], str(r.k), str(r.n), pct_interval(r.rate, r.low, r.high)]
-            for r in table.itertuples()
-        ],
-    )
+    _print_family(rows, "IFEval accuracy (scored by program)", frames.candidates())
 
 
 @stats_app.command("agreement")
 def agreement_command(
     grades: Path = typer.Argument(..., help=GRADES_HELP),
-    kind: str = typer.Option("sxs", "--kind", help="sxs, safety or summarization."),
+    kind: str = typer.Option("sxs", "--kind", help="A grading kind (sxs, safety, summarization)."),
     min_shared: int = typer.Option(
         10, "--min-shared", help="Items two raters must share for a kappa."
     ),
@@ -264,25 +330,23 @@ def agreement_command(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Krippendorff's alpha, pairwise Cohen's kappa, gold accuracy, judge-vs-human agreement."""
-    from evalkit.errors import UserError
+    from evalkit.kinds.base import get_kind
+    from evalkit.report.build import num_interval, pct, pct_interval
     from evalkit.stats import agreement
-    from evalkit.stats.display import num_interval, pct_interval
-    from evalkit.stats.frames import KINDS, grades_source
-    from evalkit.stats.summarization import default_rubric
+    from evalkit.stats.runs import grades_source
 
-    if kind not in KINDS:
-        raise UserError(f"--kind {kind}: use one of {', '.join(KINDS)}")
-    frame = grades_source(grades, kind, db)
-    rubric = default_rubric() if kind == "summarization" else None
-    alpha = agreement.alpha_table(**{kind: frame}, rubric=rubric)
-    kappas = agreement.pairwise_kappa(frame, kind, min_shared, rubric)
-    gold = agreement.gold_accuracy(frame, kind, rubric)
-    judges = agreement.judge_agreement(frame, kind, rubric)
+    grading = get_kind(kind)
+    frames = grades_source(grades, grading.name, db)
+    frame, rubric = frames.kind(grading.name), frames.rubric(grading.name)
+    alpha = agreement.alpha_table(grading, frame, rubric)
+    kappas = agreement.pairwise_kappa(grading, frame, rubric, min_shared)
+    gold = agreement.gold_accuracy(grading, frame)
+    judges = agreement.judge_agreement(grading, frame, rubric)
     if json_out:
         _emit_json_tables({"alpha": alpha, "kappa": kappas, "gold": gold, "judge": judges})
         return
     _table(
-        "Krippendorff's alpha (human raters)",
+        f"{grading.label}: Krippendorff's alpha (human raters)",
         ["measure", "level", "alpha [95% CI]", "items", "raters"],
         [
             [
@@ -293,7 +357,8 @@ def agreement_command(
                 str(r.n_raters),
             ]
             for r in alpha.itertuples()
-        ],
+        ],  # fmt: skip
+        "no items with two human grades",
     )
     _table(
         f"Cohen's kappa, pairs of raters sharing ≥ {min_shared} items",
@@ -304,10 +369,10 @@ def agreement_command(
                 r.rater_2,
                 str(r.n_shared),
                 num_interval(r.kappa, r.low, r.high),
-                f"{100 * r.agreement:.1f}%",
+                pct(r.agreement),
             ]
             for r in kappas.itertuples()
-        ],
+        ],  # fmt: skip
         "no two human raters share that many items",
     )
     _table(
@@ -331,7 +396,7 @@ def agreement_command(
                 num_interval(r.kappa, r.kappa_low, r.kappa_high),
             ]
             for r in judges.itertuples()
-        ],
+        ],  # fmt: skip
         "no items graded by both an automatic grader and humans",
     )
 
@@ -346,11 +411,12 @@ def ranking_command(
 ) -> None:
     """Bradley–Terry strengths over every pairwise grade, with bootstrap intervals."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import num_interval
-    from evalkit.stats.frames import grades_source
+    from evalkit.report.build import num_interval
     from evalkit.stats.ranking import bradley_terry
+    from evalkit.stats.runs import grades_source
 
-    frame = grades_source(grades, "sxs", db)
+    family = _family(SXS_LEAD)
+    frame = grades_source(grades, family, db).kind(family)
     if frame.empty:
         raise UserError(f"{grades}: no side-by-side grades")
     table = bradley_terry(frame, resamples=resamples, seed=seed)
@@ -359,7 +425,7 @@ def ranking_command(
         return
     for graders, group in table.groupby("graders", sort=False):
         _table(
-            f"Bradley–Terry ranking — {_graders_title(graders)}",
+            f"Bradley–Terry ranking — {_graders_title(str(graders))}",
             ["rank", "model", "strength [95% CI]", "Elo-scale [95% CI]", "battles"],
             [
                 [
@@ -378,43 +444,21 @@ def ranking_command(
 def latency_command(
     run_dirs: list[Path] = typer.Argument(..., help="Run folders."),
     json_out: bool = typer.Option(False, "--json"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed"),
 ) -> None:
     """Latency (p50, p90), time to first token, tokens/s and error rate per model."""
     from evalkit.errors import UserError
-    from evalkit.stats.display import num_interval, pct_interval
-    from evalkit.stats.frames import load_runs
-    from evalkit.stats.latency import latency_table
+    from evalkit.stats.runs import load_runs
 
     frames = load_runs(list(run_dirs))
-    if frames.responses.empty:
+    rows = _family_rows(frames, _family(LATENCY_LEAD), seed=seed)
+    if rows.empty:
         raise UserError("no responses in the runs")
-    table = latency_table(frames.responses)
     if json_out:
-        _emit_json(table)
+        _emit_json(rows)
         return
-    _table(
-        "Latency and throughput (successful responses; order-statistic 95% CIs)",
-        [
-            "model",
-            "n",
-            "errors [95% CI]",
-            "p50 latency s",
-            "p90 latency s",
-            "TTFT p50 s",
-            "tokens/s p50",
-        ],
-        [
-            [
-                r.model,
-                str(r.n),
-                pct_interval(r.error_rate, r.error_low, r.error_high),
-                num_interval(r.latency_p50_s, r.latency_p50_low, r.latency_p50_high),
-                num_interval(r.latency_p90_s, r.latency_p90_low, r.latency_p90_high),
-                f"{r.ttft_p50_s:.2f}",
-                num_interval(r.tokens_per_s, r.tokens_per_s_low, r.tokens_per_s_high, 1),
-            ]
-            for r in table.itertuples()
-        ],
+    _print_family(
+        rows, "Latency, time to first token, tokens/s and error rate", frames.candidates()
     )
 
 

@@ -53,6 +53,10 @@ def build_command(
     from evalkit.summarization.quality import repetition
 
     check_use_case(use_case)
+    if out is not None:  # the set and its strata table, before the work
+        from evalkit.jsonio import check_outputs
+
+        check_outputs(out, sampler.strata_path(out))
     if source:
         if out is None:
             raise UserError(
@@ -158,11 +162,13 @@ def checks_command(
 
     Example: evalkit summarization checks runs/demo --by model,use_case,stratum
     """
+    from evalkit.jsonio import atomic_output, check_outputs
     from evalkit.runner import load_responses, load_run_prompts
     from evalkit.summarization.checks import checks_frame, readable, tabulate_checks
 
     if not run_dir.is_dir():
         raise UserError(f"{run_dir}: run folder not found")
+    check_outputs(csv)
     prompts = load_run_prompts(run_dir)
     responses = load_responses(run_dir)
     summarization = {pid for pid, p in prompts.items() if p.suite == "summarization"}
@@ -188,7 +194,8 @@ def checks_command(
         typer.echo(f"\n== by {', '.join(grouping)}")
         typer.echo(table.to_string(index=False))
     if csv is not None:
-        frame.to_csv(csv, index=False)
+        with atomic_output(csv) as handle:
+            frame.to_csv(handle, index=False)
         typer.echo(f"\nwrote {csv}")
 
 

@@ -88,23 +88,28 @@ class Evaluator:
         self.frames = frames
         self.seed = seed
         self.resamples = resamples
-        self._tables: dict[bool, pd.DataFrame] = {}
+        self._tables: dict[tuple[bool, bool, bool], pd.DataFrame] = {}
         self._values: dict[str, tuple[pd.DataFrame, tuple[str, ...]]] = {}
 
-    def table(self, pool: bool = False) -> pd.DataFrame:
+    def table(self, pool: bool = False, length: bool = False, ppi: bool = False) -> pd.DataFrame:
         from evalkit.stats.engine import statistics_table
 
-        if pool not in self._tables:
-            self._tables[pool] = statistics_table(
-                self.frames, pool=pool, resamples=self.resamples, seed=self.seed
-            )
-        return self._tables[pool]
+        key = (pool, length, ppi)
+        if key not in self._tables:
+            self._tables[key] = statistics_table(
+                self.frames, pool=pool, resamples=self.resamples, seed=self.seed,
+                length_control=length, ppi=ppi,
+            )  # fmt: skip
+        return self._tables[key]
 
     def measure(self, gate: Gate, model: str) -> Measurement:
         """The gate's row for `model`: humans first, automatic grades as a labelled fallback."""
         info = gate.info
-        pool = gate.graders == "any"
-        table = self.table(pool)
+        table = self.table(
+            pool=gate.graders == "any",
+            length=info.family == "sxs_lc",
+            ppi=gate.graders == "ppi",
+        )
         rows = table[
             (table["metric"] == gate.metric)
             & (table["model"] == model)

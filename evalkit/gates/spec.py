@@ -9,7 +9,9 @@ independent unit), and a gate with fewer fails and says so.
 
 Which grades a gate reads (`graders`): unset, humans' grades, falling back to automatic grades
 only when there is no human grade at all for the gate (the verdict says so); `human` / `auto`:
-only those; `any`: both pooled. Program-measured metrics (IFEval, latency) take no `graders`.
+only those; `any`: both pooled; `ppi`: the prediction-powered estimate from judge grades
+corrected by a random subset of human grades. Program-measured metrics (IFEval, latency) take
+no `graders`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from evalkit.yamlio import load_yaml_model
 
 Direction = Literal["at_least", "at_most"]
 Bound = Literal["lower", "upper", "point"]
-Graders = Literal["human", "auto", "any"]
+Graders = Literal["human", "auto", "any", "ppi"]
 DEFAULT_MIN_N = 30
 
 
@@ -104,6 +106,11 @@ class Gate(BaseModel):
                 raise ValueError("`margin` needs `baseline_run` and/or `reference_model`")
             if self.margin > 1:
                 raise ValueError("`margin` is a fraction (0.02 = 2 points)")
+            if info.family == "sxs_lc" or self.graders == "ppi":
+                raise ValueError(
+                    "`margin` needs item-level values: not available for model-based estimates "
+                    "(length-controlled, prediction-powered); use a `threshold`"
+                )
         elif self.baseline_run or self.reference_model:
             raise ValueError("`baseline_run` / `reference_model` need a `margin`")
         if self.threshold is not None:

@@ -99,6 +99,9 @@ class SxsRow(BaseModel):
     model_a: str = Field(min_length=1)
     model_b: str = Field(min_length=1)
     score: int = Field(ge=-2, le=2)
+    a_on_left: bool | None = None
+    len_a: float | None = Field(None, ge=0)
+    len_b: float | None = Field(None, ge=0)
 
     @field_validator("model_b")
     @classmethod
@@ -142,7 +145,8 @@ class SideBySide(GradingKind):
     metrics = METRICS
     comparison = True
     row_model = SxsRow
-    columns = ("category", "model_a", "model_b", "score")
+    # a_on_left, len_a, len_b: for rater bias and the length-controlled rate (never shown)
+    columns = ("category", "model_a", "model_b", "score", "a_on_left", "len_a", "len_b")
 
     def rubric_problems(self, rubric: SideBySideRubric) -> list[tuple[list[Any], str]]:
         return [
@@ -334,11 +338,17 @@ class SideBySide(GradingKind):
         if grade.choice is None:
             return None
         model_a, model_b, a_on_left = sxs_pair(item)
+        text_a, text_b = (
+            (item.left_text, item.right_text) if a_on_left else (item.right_text, item.left_text)
+        )
         return {
             "category": item.category,
             "model_a": model_a,
             "model_b": model_b,
             "score": -grade.choice if a_on_left else grade.choice,
+            "a_on_left": a_on_left,
+            "len_a": len(text_a or ""),
+            "len_b": len(text_b or ""),
         }
 
     def grade_values(self, grades: pd.DataFrame, context: Any = None) -> pd.DataFrame:

@@ -93,13 +93,19 @@ def write_report(
     pdf: bool = True,
 ) -> ReportResult:
     """Write index.html, report.md and (with chromium) report.pdf into `out_dir`."""
+    from evalkit.errors import UserError
+    from evalkit.jsonio import write_text
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{out}: cannot create the report folder: {exc.strerror or exc}") from None
     context = report_context(frames, gates, options)
     html_path = out / "index.html"
     md_path = out / "report.md"
-    html_path.write_text(render_html(context), encoding="utf-8")
-    md_path.write_text(render_markdown(context), encoding="utf-8")
+    write_text(html_path, render_html(context))
+    write_text(md_path, render_markdown(context))
     result = ReportResult(out, html_path, md_path, context=context)
     if pdf:
         result.pdf, result.pdf_skipped = print_pdf(html_path, out / "report.pdf")

@@ -35,7 +35,16 @@ WIN, TIE, LOSS = "sxs_win_rate", "sxs_tie_rate", "sxs_loss_rate"
 PREFERENCE, NET = "sxs_preference", "sxs_net_preference"
 VIOLATION, OVER_REFUSAL = "violation_rate", "over_refusal_rate"
 TWIN_OVER_REFUSAL = "twin_over_refusal_rate"
-GOOD, NEUTRAL, POOR = "summarization_good_rate", "summarization_neutral_rate", "summarization_poor_rate"
+SAFETY_COLUMNS = {
+    VIOLATION: "Violation rate",
+    OVER_REFUSAL: "Over-refusal",
+    TWIN_OVER_REFUSAL: "Twin over-refusal",
+}
+GOOD, NEUTRAL, POOR = (
+    "summarization_good_rate",
+    "summarization_neutral_rate",
+    "summarization_poor_rate",
+)
 NOT_AMPLIFY = "summarization_not_amplify_rate"
 IFEVAL_LEAD = "ifeval_prompt_strict"
 LATENCY_P50, LATENCY_P90, TOKENS_PER_S = "latency_p50_s", "latency_p90_s", "tokens_per_s"
@@ -135,7 +144,8 @@ def by_graders(rows: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
 
 
 def group_label(group: str, dimensions: Sequence[str] = ()) -> str:
-    """"all", the value of the family's only dimension, or "dimension: value"."""
+    """The group as people read it: all, the value of the family's only dimension, or
+    `dimension: value`."""
     dimension, value = parse_group(group)
     if dimension is None:
         return ALL
@@ -143,7 +153,7 @@ def group_label(group: str, dimensions: Sequence[str] = ()) -> str:
 
 
 def ordered_groups(groups: Iterable[str], dimensions: Sequence[str] = ()) -> list[str]:
-    """"all" first, then each dimension's values (in the metric's dimension order)."""
+    """Group "all" first, then each dimension's values (in the metric's dimension order)."""
     rank = {d: i for i, d in enumerate(dimensions)}
 
     def key(group: str) -> tuple:
@@ -270,9 +280,7 @@ def _block(graders: str, **content: Any) -> dict[str, Any]:
 def methods_note(rows: pd.DataFrame) -> list[str]:
     """'description: method' for each distinct method of the rows (a wide table's footnote)."""
     registry = metrics()
-    seen = dict.fromkeys(
-        f"{registry[r.metric].description}: {r.method}" for r in rows.itertuples()
-    )
+    seen = dict.fromkeys(f"{registry[r.metric].description}: {r.method}" for r in rows.itertuples())
     return list(seen)
 
 
@@ -285,9 +293,7 @@ def _candidates(frames: RunFrames, options: ReportOptions) -> list[str]:
     return frames.candidates()
 
 
-def sxs_section(
-    table: pd.DataFrame, frames: RunFrames, options: ReportOptions
-) -> dict[str, Any]:
+def sxs_section(table: pd.DataFrame, frames: RunFrames, options: ReportOptions) -> dict[str, Any]:
     """Side by side: win / tie / loss (the bars), ties-as-half preference and net preference
     with Holm-adjusted p-values, per candidate, baseline and group; the majority views apart;
     the Bradley–Terry ranking."""
@@ -405,15 +411,15 @@ def _ranking(frames: RunFrames, family: str, options: ReportOptions) -> list[dic
             "is_auto": is_auto(r.graders),
             "rank": r.rank,
             "model": r.model,
-            "strength": _num_interval(r.strength, r.low, r.high),
-            "elo": _num_interval(r.elo, r.elo_low, r.elo_high, 0),
+            "strength": num_interval(r.strength, r.low, r.high),
+            "elo": num_interval(r.elo, r.elo_low, r.elo_high, 0),
             "n": r.n_battles,
         }
         for r in ranking.itertuples()
     ]
 
 
-def _num_interval(value: float, low: float, high: float, digits: int = 2) -> str:
+def num_interval(value: float, low: float, high: float, digits: int = 2) -> str:
     if not _finite(value):
         return "n/a"
     bounds = ", ".join(f"{v:.{digits}f}" if _finite(v) else "n/a" for v in (low, high))
@@ -429,10 +435,13 @@ def safety_section(
     candidates = _candidates(frames, options)
     rows = family_rows(table, family)
     dims = registry[VIOLATION].groups
-    columns = [name for name in (VIOLATION, OVER_REFUSAL, TWIN_OVER_REFUSAL) if name in registry]
+    columns = [name for name in SAFETY_COLUMNS if name in registry]
     out: dict[str, Any] = {
         "title": family_title(family),
-        "columns": [{"metric": n, "description": registry[n].description} for n in columns],
+        "columns": [
+            {"metric": n, "label": SAFETY_COLUMNS[n], "description": registry[n].description}
+            for n in columns
+        ],
         "blocks": [],
         "secondary": long_blocks(
             rows, [m.name for m in family_metrics(family, headline_only=False)], candidates
@@ -470,7 +479,8 @@ def safety_section(
             figures.append(
                 {
                     "chart": charts.interval_dots(points, registry[name].description),
-                    "caption": f"{registry[name].description}. Dot: rate; line: 95% interval.",
+                    "caption": f"{SAFETY_COLUMNS[name]}: {registry[name].description}. Dot: rate; "
+                    "line: 95% interval.",
                 }
             )
         out["blocks"].append(_block(graders, rows=lines, figures=figures))
@@ -673,7 +683,7 @@ def agreement_section(frames: RunFrames, options: ReportOptions) -> dict[str, An
                 "kind": label,
                 "measure": r.measure,
                 "level": r.level,
-                "alpha": _num_interval(r.alpha, r.low, r.high),
+                "alpha": num_interval(r.alpha, r.low, r.high),
                 "n_items": r.n_items,
                 "n_raters": r.n_raters,
             }
@@ -685,8 +695,8 @@ def agreement_section(frames: RunFrames, options: ReportOptions) -> dict[str, An
                     "kind": label,
                     "pair": f"{r.rater_1} · {r.rater_2}",
                     "n": r.n_shared,
-                    "kappa": _num_interval(r.kappa, r.low, r.high),
-                    "agreement": _pct(r.agreement),
+                    "kappa": num_interval(r.kappa, r.low, r.high),
+                    "agreement": pct(r.agreement),
                 }
             )
         for r in agreement.gold_accuracy(kind, grades).itertuples():
@@ -696,7 +706,7 @@ def agreement_section(frames: RunFrames, options: ReportOptions) -> dict[str, An
                     "rater": r.rater_id,
                     "k": r.k,
                     "n": r.n,
-                    "rate": _pct_interval(r.rate, r.low, r.high),
+                    "rate": pct_interval(r.rate, r.low, r.high),
                 }
             )
         for r in agreement.judge_agreement(kind, grades, rubric).itertuples():
@@ -706,8 +716,8 @@ def agreement_section(frames: RunFrames, options: ReportOptions) -> dict[str, An
                     "judge": r.judge,
                     "k": r.k,
                     "n": r.n,
-                    "rate": _pct_interval(r.rate, r.low, r.high),
-                    "kappa": _num_interval(r.kappa, r.kappa_low, r.kappa_high),
+                    "rate": pct_interval(r.rate, r.low, r.high),
+                    "kappa": num_interval(r.kappa, r.kappa_low, r.kappa_high),
                 }
             )
     return {
@@ -719,15 +729,15 @@ def agreement_section(frames: RunFrames, options: ReportOptions) -> dict[str, An
     }
 
 
-def _pct(value: Any) -> str:
+def pct(value: Any) -> str:
     return f"{100 * float(value):.1f}%" if _finite(value) else "n/a"
 
 
-def _pct_interval(rate: Any, low: Any, high: Any) -> str:
+def pct_interval(rate: Any, low: Any, high: Any) -> str:
     if not _finite(rate):
         return "n/a"
     bounds = ", ".join(f"{100 * float(v):.1f}" if _finite(v) else "n/a" for v in (low, high))
-    return f"{_pct(rate)} [{bounds}]"
+    return f"{pct(rate)} [{bounds}]"
 
 
 def samples_section(
@@ -815,7 +825,8 @@ def examples_section(frames: RunFrames, options: ReportOptions) -> list[dict[str
         for r in worst.itertuples():
             if shown >= options.examples_per_pair:
                 break
-            if (r.prompt_id, model) not in texts.index or (r.prompt_id, baseline) not in texts.index:
+            keys = [(r.prompt_id, model), (r.prompt_id, baseline)]
+            if any(key not in texts.index for key in keys):
                 continue
             shown += 1
             out.append(

@@ -234,9 +234,13 @@ def statistics_table(
     rater_bootstrap: bool = False,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int | None = None,
+    length_control: bool = False,
+    ppi: bool = False,
 ) -> pd.DataFrame:
     """The whole long table of a set of runs: every kind's graded metrics (human and automatic
-    grades apart; pooled rows too with `pool`) and the program-measured ones."""
+    grades apart; pooled rows too with `pool`) and the program-measured ones; with
+    `length_control` the length-controlled win rates (a GLM per pair, bootstrapped: slower),
+    with `ppi` the prediction-powered estimates where judge and human grades overlap."""
     from evalkit.kinds.base import all_kinds
     from evalkit.stats.frames import graders_first
     from evalkit.stats.measured import measured_table
@@ -250,7 +254,20 @@ def statistics_table(
         resamples=resamples, seed=seed,
     )  # fmt: skip
     measured = measured_table(frames, confidence=confidence, seed=seed)
-    parts = [p for p in (graded, measured) if not p.empty]
+    parts = [graded, measured]
+    if length_control:
+        from evalkit.stats.length import length_controlled_rows
+
+        parts.append(
+            length_controlled_rows(frames, confidence=confidence, resamples=resamples, seed=seed)
+        )
+    if ppi:
+        from evalkit.stats.ppi import ppi_rows
+
+        parts.append(ppi_rows(frames, confidence=confidence))
+    parts = [
+        p[[c for c in p.columns if c in (*COLUMNS, "p_adjusted")]] for p in parts if not p.empty
+    ]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     return graders_first(pd.concat(parts, ignore_index=True))
