@@ -626,7 +626,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise UserError(f"{path}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise UserError(f"{path}:{line}: a NUL byte (a binary or UTF-16 file? save it as UTF-8 CSV)")
+        raise UserError(
+            f"{path}:{line}: a NUL byte (a binary or UTF-16 file? save it as UTF-8 CSV)"
+        )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:

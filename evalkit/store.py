@@ -302,7 +302,9 @@ def _check_sqlite_schema(path: Path) -> None:
         if "no such table" in str(exc):
             raise UserError(f"{path}: not an evalkit grade store (no schema)") from None
     except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path}: not a readable grade store ({exc}); restore it from a backup") from None
+        raise UserError(
+            f"{path}: not a readable grade store ({exc}); restore it from a backup"
+        ) from None
 
 
 def safe_url(url: str | URL) -> str:

@@ -70,9 +70,14 @@ def read_yaml(
     if path.is_dir():
         raise UserError(f"{path}: is a folder, expected a {what} .yaml file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlSyntaxError(f"{path}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
     try:
         return text, parse_yaml(text)
     except _DuplicateKey as exc:

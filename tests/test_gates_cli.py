@@ -119,7 +119,8 @@ def test_a_bad_gates_file_exits_2_naming_file_line_and_key(
 def test_a_missing_run_folder_exits_2(tmp_path: Path, capsys) -> None:
     path = gates_file(tmp_path, PASSING)
     assert run_cli(["gate", "-g", str(path), str(tmp_path / "no-run")]) == 2
-    assert "not a run folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'no-run'}: " in err and "run folder" in err
 
 
 def test_github_step_summary_is_appended_without_markdown_option(
@@ -133,21 +134,24 @@ def test_github_step_summary_is_appended_without_markdown_option(
     assert text.startswith("earlier step\n## Ready to ship: every release gate passed (2 of 2")
 
 
-def test_an_unwritable_output_exits_2_after_the_verdicts(tmp_path: Path, run: Path, capsys) -> None:
+def test_an_unwritable_output_exits_2(tmp_path: Path, run: Path, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     path = gates_file(tmp_path, PASSING)
     for option in ("--junit", "--markdown"):
         target = blocker / "gates.out"
         assert run_cli(["gate", "-g", str(path), str(run), option, str(target)]) == 2
-        captured = capsys.readouterr()
-        assert "2 of 2 gates passed" in captured.out  # the verdicts still print
-        assert f"error: {target}: cannot write" in captured.err
-        assert "Traceback" not in captured.err
+        err = capsys.readouterr().err
+        assert f"error: {target}: cannot write" in err and "Traceback" not in err
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    assert run_cli(["gate", "-g", str(path), str(run), "--junit", str(folder)]) == 2
+    junit = tmp_path / "gates.xml"
+    code = run_cli(
+        ["gate", "-g", str(path), str(run), "--junit", str(junit), "--markdown", str(folder)]
+    )
+    assert code == 2
     assert "is a folder" in capsys.readouterr().err
+    assert not junit.exists()  # all or nothing: no JUnit file without its summary
 
 
 def test_the_example_gates_run_on_a_demo_like_run(run: Path, capsys) -> None:

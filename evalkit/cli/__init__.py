@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "labelstudio",  # evalkit labelstudio push|pull
     "demo",  # evalkit demo
     "embedded",  # evalkit embedded install
+    "graders",  # evalkit graders eval refusal|factuality|judge
 )
 
 

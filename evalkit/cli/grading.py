@@ -184,9 +184,8 @@ plan_safety_command = _plan_one_response_command(
 
 
 def _load_run(run_dir: Path) -> tuple[dict, list, str]:
-    from evalkit.runner import load_responses, load_run_prompts
-
     from evalkit.rundir import RunDir
+    from evalkit.runner import load_responses, load_run_prompts
 
     manifest = RunDir(run_dir).require().read_manifest()  # a corrupt one: path, line, field
     prompts = load_run_prompts(run_dir)

@@ -39,20 +39,42 @@ def register(app: typer.Typer) -> None:
             "--rater-bootstrap",
             help="Intervals that also resample raters (two-way bootstrap over prompts and raters).",
         ),
+        length_control: bool = typer.Option(
+            False,
+            "--length-control",
+            help="Add the length-controlled win rates (AlpacaEval 2.0 GLM; slower). On by itself "
+            "when a gate reads them.",
+        ),
+        ppi: bool = typer.Option(
+            False,
+            "--ppi",
+            help="Add prediction-powered rows where judge and human grades overlap. On by itself "
+            "when a gate reads them.",
+        ),
         db: str | None = typer.Option(None, "--db", help="Grade store URL."),
     ) -> None:
         """Write a self-contained HTML report (+ Markdown, + PDF) for leadership."""
         from evalkit.gates import headline, load_gates, run_gates
+        from evalkit.jsonio import check_outputs
         from evalkit.report import ReportOptions, write_report
         from evalkit.stats.runs import load_runs
 
+        check_outputs(out / "index.html", out / "report.md")  # before the work, not after it
         frames = load_runs(list(run_dirs), db)
         verdicts = None
         if gates:
+            from evalkit.stats.length import METRIC as LENGTH_CONTROLLED
+
             spec = load_gates(gates)
             # the report's tables use the gates' seed and resamples, so both show the same numbers
             seed = spec.seed if seed is None else seed
             resamples = spec.resamples if resamples is None else resamples
+            # and every row a gate decides on is in the report
+            pool = pool or any(g.graders == "any" for g in spec.gates)
+            ppi = ppi or any(g.graders == "ppi" for g in spec.gates)
+            length_control = length_control or any(
+                g.info.family == LENGTH_CONTROLLED.family for g in spec.gates
+            )
             verdicts = run_gates(spec, frames, db, [str(d) for d in run_dirs])
         options = ReportOptions(
             title=title,
@@ -61,6 +83,8 @@ def register(app: typer.Typer) -> None:
             resamples=DEFAULT_RESAMPLES if resamples is None else resamples,
             pool=pool,
             rater_bootstrap=rater_bootstrap,
+            length_control=length_control,
+            ppi=ppi,
         )
         result = write_report(frames, out, verdicts, options, pdf=pdf)
         typer.echo(f"wrote {result.html}")

@@ -12,6 +12,9 @@ from evalkit.errors import UserError
 
 def register(app: typer.Typer) -> None:
     app.command("score")(score_command)
+    from evalkit.cli.ifeval import suites_app  # the `evalkit suites` group
+
+    suites_app.command("lm-eval")(suites_lmeval_command)
 
 
 def score_command(
@@ -71,3 +74,53 @@ def _score_with_judge(
         return score_run(
             run_dir, judge=ready, db=db, judge_limit=judge_limit, rubrics_dir=rubrics_dir
         )
+
+
+def suites_lmeval_command(
+    task: str = typer.Argument(..., help="lm-eval task, group or tag name, or a task YAML file."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Prompt JSONL to write (default: lmeval-TASK.prompts.jsonl)."
+    ),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N documents."),
+    include_path: list[Path] = typer.Option(
+        None, "--include-path", help="A folder of task YAMLs, as lm-eval's (repeatable)."
+    ),
+    num_fewshot: int = typer.Option(
+        None, "--num-fewshot", min=0, help="Few-shot examples (default: the task's)."
+    ),
+    fmt: str = typer.Option(
+        "multiturn",
+        "--format",
+        help="multiturn: few-shot examples as chat turns (lm-eval --apply_chat_template "
+        "--fewshot_as_multiturn); singleturn: in one user turn; plain: the context lm-eval "
+        "gives a completion model, as one user turn.",
+    ),
+    system_instruction: str = typer.Option(
+        None, "--system-instruction", help="lm-eval's --system_instruction."
+    ),
+) -> None:
+    """Write an lm-eval `generate_until` task as Prompt JSONL: the prompts lm-eval would send.
+
+    Run them with `evalkit run --prompts FILE`; `evalkit score` applies the task's own filters
+    and metrics. Log-likelihood and multiple-choice tasks are refused (they need token
+    log-probabilities).
+
+    Example: evalkit suites lm-eval gsm8k --limit 100 --out runs/gsm8k.prompts.jsonl
+    """
+    from evalkit.suites.lmeval import build_suites, describe_suite, write_suites
+
+    suites = build_suites(
+        task,
+        limit=limit,
+        include_path=include_path,
+        num_fewshot=num_fewshot,
+        fmt=fmt,
+        system_instruction=system_instruction,
+    )
+    out = out or Path(
+        f"lmeval-{Path(task).stem if task.endswith(('.yaml', '.yml')) else task}.prompts.jsonl"
+    )
+    count = write_suites(suites, out)
+    for suite in suites:
+        typer.echo(describe_suite(suite))
+    typer.echo(f"{count} prompts written to {out} (evalkit run --prompts {out})")

@@ -36,10 +36,13 @@ GRADES_HELP = "A run folder (its grade store) or a grades export (.csv, .jsonl o
 DB_HELP = "Grade store URL for a run folder (default: $EVALKIT_DB, else RUN_DIR/grades.sqlite)."
 POOL_HELP = "Also print rows pooling human and automatic grades (labelled as pooled)."
 RATER_HELP = "Intervals that also resample raters (two-way bootstrap over prompts and raters)."
+PPI_HELP = "Also print prediction-powered rows (judge grades corrected by human grades)."
+LC_HELP = "Also print the length-controlled win rates (AlpacaEval 2.0 GLM; slower)."
 GRADER_TITLES = {
     "human": "human raters",
     "auto": "AUTOMATIC graders (judge / auto scorer), not humans",
     "any": "human and AUTOMATIC grades pooled",
+    "ppi": "prediction-powered (AUTOMATIC grades corrected by human grades)",
     "program": "measured by program",
 }
 # the lead metric of each command's family (metric names of the registry, not kind names)
@@ -105,12 +108,15 @@ def _family_rows(
     *,
     pool: bool = False,
     rater_bootstrap: bool = False,
+    length_control: bool = False,
+    ppi: bool = False,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """The long table's rows of one metric family (comparisons in the candidates' orientation,
-    else each pair's planned one). Rows of one family never depend on another's (p-values are
-    adjusted within a metric), so the frames another family alone reads are left out."""
+    """The long table's rows of one metric family — and, with `length_control`, of the
+    length-controlled rates — in the candidates' orientation for comparisons (else each pair's
+    planned one). Rows of one family never depend on another's (p-values are adjusted within a
+    metric), so the frames only other families read are left out."""
     from dataclasses import replace
 
     from evalkit.kinds.base import all_kinds
@@ -118,13 +124,20 @@ def _family_rows(
     from evalkit.stats.engine import statistics_table
 
     if family in {kind.name for kind in all_kinds()}:
-        only = replace(frames, ifeval=frames.ifeval.iloc[0:0], responses=frames.responses.iloc[0:0])
+        keep_responses = frames.responses if length_control else frames.responses.iloc[0:0]
+        only = replace(frames, ifeval=frames.ifeval.iloc[0:0], responses=keep_responses)
     else:
         only = replace(frames, grades={}, refusals=frames.refusals.iloc[0:0])
     table = statistics_table(
-        only, pool=pool, rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed
-    )
-    rows = family_rows(table, family)
+        only, pool=pool, rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed,
+        length_control=length_control, ppi=ppi,
+    )  # fmt: skip
+    families = [family]
+    if length_control:
+        from evalkit.stats.length import METRIC as LENGTH_CONTROLLED
+
+        families.append(LENGTH_CONTROLLED.family)
+    rows = pd.concat([family_rows(table, f) for f in families])
     return shown_comparisons(rows, list(candidates), preferred_pairs(frames, family))
 
 
@@ -209,6 +222,8 @@ def sxs_command(
     ),
     pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
+    length_control: bool = typer.Option(False, "--length-control", help=LC_HELP),
+    ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Win / tie / loss, ties-as-half preference and net preference (Holm-adjusted p-values)
@@ -223,7 +238,7 @@ def sxs_command(
     candidates = list(candidate or []) or frames.candidates()
     rows = _family_rows(
         frames, family, candidates, pool=pool, rater_bootstrap=rater_bootstrap,
-        resamples=resamples, seed=seed,
+        length_control=length_control, ppi=ppi, resamples=resamples, seed=seed,
     )  # fmt: skip
     _check_candidates(rows, candidate or [])
     if candidate:
@@ -248,6 +263,7 @@ def violations_command(
     json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
     pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
+    ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Violation rate beside over-refusal and twin over-refusal, per model, area and severity."""
@@ -256,7 +272,7 @@ def violations_command(
 
     family = _family(SAFETY_LEAD)
     frames = grades_source(grades, family, db)
-    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap)
+    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi)
     if rows.empty:
         raise UserError(f"{grades}: no safety grades")
     if json_out:
@@ -276,6 +292,7 @@ def summarization_command(
     json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
     pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
+    ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Good / neutral / poor rates per model and use case (and the adversarial subset's
@@ -291,7 +308,7 @@ def summarization_command(
     frames = grades_source(grades, family, db)
     if frames.kind(family).empty:
         raise UserError(f"{grades}: no summarization grades")
-    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap)
+    rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi)
     rows = rows[(rows["group"] == ALL) | rows["group"].str.startswith(f"{by}=")]
     if json_out:
         _emit_json(rows)

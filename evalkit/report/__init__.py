@@ -8,6 +8,7 @@ chromium the HTML and Markdown are still written and the skip is reported loudly
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from evalkit.gates import GateReport
 from evalkit.report.build import ReportOptions, report_context
@@ -39,8 +40,11 @@ __all__ = ["ReportOptions", "ReportResult", "render_html", "render_markdown", "w
 
 
 def md_escape(value: Any) -> str:
-    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(escape("" if value is None else str(value))))
+    """Text safe in Markdown: HTML-escaped (`&`, `<`, `>`: quotes are harmless in Markdown text
+    and an entity for them would show as `&#39;` once its `#` is escaped), Markdown
+    punctuation backslash-escaped."""
+    text = html.escape("" if value is None else str(value), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _cell(value: Any) -> Markup:

@@ -63,7 +63,16 @@ GRADER_LABELS = {
     "human": "human raters",
     "auto": "automatic graders",
     "any": "human and automatic grades pooled",
+    "ppi": "prediction-powered (judge grades corrected by human grades)",
     "program": "measured by program",
+}
+GRADER_WARNINGS = {
+    "auto": "These grades come from automatic graders, not from human raters: read them as a "
+    "screen, not as the verdict.",
+    "any": "These rows pool human and automatic grades.",
+    "ppi": "Prediction-powered estimates: the judge's rate on every prompt, corrected by the "
+    "human − judge gap on the prompts both graded. They assume the human-graded prompts are a "
+    "random sample of the judged ones.",
 }
 EXAMPLE_CHARS = 700
 NONE = "—"
@@ -80,6 +89,8 @@ class ReportOptions:
     examples_per_pair: int = 3
     pool: bool = False  # add rows pooling human and automatic grades ("any")
     rater_bootstrap: bool = False  # intervals that also resample raters
+    length_control: bool = False  # add the length-controlled win rates (slower)
+    ppi: bool = False  # add prediction-powered rows where judge and human grades overlap
     notes: list[str] = field(default_factory=list)
 
 
@@ -92,7 +103,7 @@ def graders_label(graders: str) -> str:
 
 def is_auto(graders: str) -> bool:
     """Whether rows rest (also) on automatic grades: they are badged and warned about."""
-    return graders in ("auto", "any")
+    return graders in GRADER_WARNINGS
 
 
 def p_text(p: Any) -> str:
@@ -128,6 +139,10 @@ def family_title(family: str) -> str:
     for kind in all_kinds():
         if kind.name == family:
             return kind.label
+    first = family_metrics(family)
+    if first:  # a family of its own (e.g. length-controlled rates): its first metric says what
+        text = first[0].description.split(" (")[0]
+        return text[:1].upper() + text[1:]
     return family
 
 
@@ -273,6 +288,7 @@ def _block(graders: str, **content: Any) -> dict[str, Any]:
         "graders": graders,
         "graders_label": graders_label(graders),
         "is_auto": is_auto(graders),
+        "warning": GRADER_WARNINGS.get(graders, ""),
         **content,
     }
 
@@ -873,7 +889,7 @@ def at_a_glance(
 ) -> list[dict[str, Any]]:
     """The comparisons' win rates, then each candidate's first headline metric of every other
     family (humans' rows first), each with its interval and n."""
-    out = list(context["sxs"]["glance"])
+    out = list(context["preference"]["glance"])
     comparison_families = {metrics()[WIN].family}
     for model in _candidates(frames, options):
         for family in families():
@@ -915,6 +931,8 @@ def report_context(
         rater_bootstrap=options.rater_bootstrap,
         resamples=options.resamples,
         seed=options.seed,
+        length_control=options.length_control,
+        ppi=options.ppi,
     )
     registry = metrics()
     dedicated = [registry[name].family for name in (WIN, VIOLATION, IFEVAL_LEAD, GOOD, LATENCY_P50)]
@@ -927,10 +945,10 @@ def report_context(
         "models": _models(frames, table),
         "gates": gates_section(gates),
         "table": table,
-        "sxs": sxs_section(table, frames, options),
-        "safety": safety_section(table, frames, options),
-        "ifeval": ifeval_section(table, frames, options),
-        "summarization": summarization_section(table, frames, options),
+        "preference": sxs_section(table, frames, options),
+        "violations": safety_section(table, frames, options),
+        "instructions": ifeval_section(table, frames, options),
+        "summaries": summarization_section(table, frames, options),
         "latency": latency_section(table, frames, options),
         "others": other_sections(table, frames, options, dedicated),
         "agreement": agreement_section(frames, options),

@@ -72,7 +72,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -122,8 +122,8 @@ def clean_text(text: str) -> str:
 
 # abbreviations and decimals whose dot does not end a sentence
 _NO_BREAK = re.compile(
-    r"\b(?:e\.g|i\.e|etc|vs|approx|ca|cf|Dr|Mr|Mrs|Ms|Prof|St|Mt|Jr|Sr|No|Nos|Fig|U\.S|U\.K|"
-    r"a\.m|p\.m|B\.C|A\.D|B\.C\.E|C\.E)\.|\d\.\d",
+    r"\b(?:e\.g|i\.e|etc|vs|approx|ca|cf|Dr|Mr|Mrs|Ms|Prof|St|Mt|Jr|Sr|Fig|U\.S|U\.K|"
+    r"a\.m|p\.m|B\.C|A\.D|B\.C\.E|C\.E)\.|\bNos?\.(?=\s?\d)|\d\.\d",
     re.IGNORECASE,
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|(?<=[.!?])(?=[A-Z][a-z])")
@@ -147,8 +147,22 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+_CONCESSIVE = re.compile(
+    r"^((?:while|although|though|whereas|even though|despite|if|unless|when|since|because|as)"
+    r"\b[^,]{3,160}),\s*",
+    re.IGNORECASE,
+)
+
+
 def clauses(sentence: str) -> list[str]:
-    return [c.strip(" ,") for c in _CLAUSE_BREAK.split(sentence) if c and c.strip(" ,.!?")]
+    """The clauses of a sentence: split at ; : dashes, brackets, "but", "however", and after a
+    leading "While ..., " / "If ..., "."""
+    head = _CONCESSIVE.match(sentence)
+    parts = [head.group(1), sentence[head.end() :]] if head else [sentence]
+    out: list[str] = []
+    for part in parts:
+        out += [c.strip(" ,") for c in _CLAUSE_BREAK.split(part) if c and c.strip(" ,.!?")]
+    return out
 
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\x00-\x7f]+", re.IGNORECASE)
@@ -268,14 +282,13 @@ def stem(word: str) -> str:
 
 
 def stem_forms(word: str) -> frozenset[str]:
-    """The stem, plus the stem without a comparative ending (thicker ~ thick)."""
+    """The stem, plus for a comparative or superlative its degree form (closer ~ closest, but
+    higher is not high: "boils at a higher temperature at high altitude")."""
     base = stem(word)
     forms = {base}
     for suffix in ("er", "est"):
         if base.endswith(suffix) and len(base) - len(suffix) >= 3:
-            forms.add(stem(base[: -len(suffix)]))
-    if base.endswith("i"):
-        forms.add(base[:-1])  # "heavi" ~ "heavy"
+            forms.add(stem(base[: -len(suffix)]) + "~")
     return frozenset(forms)
 
 
@@ -287,7 +300,7 @@ _STOPWORDS = frozenset(
     you your i me my mine what which who whom whose when where why how if whether because
     while though although but not no never none nor n't any all some more most less many much
     each every both either neither own same other another up down out off again further once
-    get gets got getting make sure thing things way lot lots fact true false right wrong
+    get gets got getting make sure thing things lot lots fact true false right wrong
     people person one ones s t don't doesn't didn't isn't aren't wasn't weren't won't can't
     cannot shouldn't wouldn't couldn't hasn't haven't hadn't let let's well yes yeah okay ok
     even still yet already always often usually sometimes ever just quite rather""".split()
@@ -371,6 +384,8 @@ _NEGATORS = frozenset(
 
 def _is_negator(token: str) -> bool:
     return token in _NEGATORS or token.endswith("n't")
+
+
 # verdicts that the claim is true; matched first so "not a myth" is not read as "myth"
 _AFFIRM_VERDICT = re.compile(
     r"\b(?:is|'s|it's|that's|this is|it is|that is)?\s*(?:not|n't|no|never)\s+(?:a |just a |"
@@ -401,7 +416,14 @@ _DENY_VERDICT = re.compile(
     r"reliable |real |strong |clinical |medical |historical |convincing )*(?:evidence|proof|"
     r"support|basis|truth|link|connection|scientific basis)\b|"
     r"\b(?:not|isn't|aren't) (?:supported|backed|borne out)\b|"
-    r"\bthere's no (?:truth|basis|link)\b|\b(?:doesn't|does not|don't|do not) work "
+    r"\b(?:found|find|finds|show|showed|shown|shows|saw) no (?:\w+ )?(?:difference|effect|link|"
+    r"connection|association|change|increase|benefit)\b|"
+    r"\b(?:hasn't|haven't|has not|have not|didn't|did not|doesn't|does not|never|failed to) "
+    r"(?:been )?(?:found|find|show|shown|showed|establish\w*|prove[dn]?|demonstrate\w*|confirm\w*)"
+    r" (?:a |any )?(?:\w+ )?(?:link|connection|association|effect|difference|causal)\b|"
+    r"\bthere's no (?:truth|basis|link)\b|\b(?:has|have|had|got|gets|get) (?:it|that|this)"
+    r" (?:wrong|backwards?|the wrong way round)\b|\bnot (?:because of|due to|thanks to)\b|"
+    r"\b(?:has|have|had) (?:nothing|little) to do with\b|\b(?:doesn't|does not|don't|do not) work "
     r"(?:that way|like that)\b|\bthat's not how\b|\bunsupported\b|"
     r"\b(?:mito|mythos|mythe|irrtum|falsch|faux|stimmt nicht|não é verdade|no es cierto|"
     r"es falso|c'est faux|pas vrai|klopt niet|fabeltje)\b|迷信|俗説|誤解|根拠はありません|"
@@ -411,8 +433,10 @@ _DENY_VERDICT = re.compile(
 _HEDGE = re.compile(
     r"\bit depends\b|\bdepends (?:on|largely)\b|\b(?:evidence|research|science|jury|verdict)"
     r" (?:is|remains) (?:still )?(?:mixed|unclear|inconclusive|out|divided|limited)\b|"
-    r"\bmixed (?:evidence|results|findings)\b|\bnot (?:entirely |completely |fully )?"
-    r"(?:clear|settled|certain)\b|\bunclear\b|\b(?:hotly |still |widely )?debated\b|"
+    r"\bmixed (?:evidence|results|findings)\b|\b(?:not|isn't|is not|aren't|are not) (?:yet |"
+    r"entirely |completely |fully )?(?:clear|settled|certain|conclusive)\b|"
+    r"\bothers (?:don't|do not|find no|disagree|say no)\b|\bmay depend\b|"
+    r"\bunclear\b|\b(?:hotly |still |widely )?debated\b|"
     r"\bcontroversial\b|\binconclusive\b|\b(?:partly|partially|somewhat) true\b|"
     r"\b(?:some|a grain of|a kernel of|an element of) truth\b|\byes and no\b|"
     r"\bit's complicated\b|\b(?:hard|difficult|impossible) to say\b|"
@@ -439,7 +463,8 @@ _REPORTED = re.compile(
     r"\b(?:supposedly|allegedly|so-called|the myth|the misconception|the legend)\b|"
     r"\bwhy (?:people|many|some|it|this|the idea) (?:think|believe|seems|persists|spread)\b|"
     r"\b(?:you|users|readers|viewers) (?:asked|wonder|wondered|mentioned)\b|"
-    r"\bis (?:it|that) (?:true|right)\b|\b(?:you'll|you will) (?:often )?hear\b|"
+    r"\bis (?:it|that) (?:true|right)\b|\bthe (?:old )?(?:saying|phrase|expression|idiom|"
+    r"proverb|slogan|headline)\b|\b(?:you'll|you will) (?:often )?hear\b|"
     r"\b(?:was|were) (?:once )?(?:believed|thought|taught)\b",
     _F,
 )
@@ -457,9 +482,11 @@ _ELLIPTIC_DENY = re.compile(
     _F,
 )
 _ELLIPTIC_AFFIRM = re.compile(
-    r"^(?:yes|yeah|yep|indeed)?,?\s*(?:it|they|that|this|he|she|you|we|there|one)\s+"
+    r"^(?:yes|yeah|yep|indeed)?,?\s*(?:it|they|that|this|he|she|you|we|there|one)\s*"
     r"(?:really |actually |indeed |definitely |absolutely |certainly )?"
-    r"(?:does|do|did|is|are|was|were|can|will|could|has|have)(?:\s+(?:indeed|really))?\s*[.!]?$",
+    r"(?:does|do|did|is|are|was|were|can|will|could|has|have|'s|'re)"
+    r"(?:\s+(?:indeed|really|actually|definitely|absolutely|entirely|quite|very|still))?"
+    r"(?:\s+(?:possible|true|real|the case|so|happen|occur|a real risk|a fact))?\s*[.!]?$",
     _F,
 )
 _PREAMBLE = re.compile(
@@ -481,7 +508,7 @@ _LEAD = re.compile(
     r"nein|non|não|nao|nee|ja|oui|sim|sí|いいえ|はい|아니요|아닙니다|네)"
     r"(?P<after>\s*(?:[.,!;:—–-]|$)|\s+(?!(?:one|matter|doubt|question|wonder|longer|more|"
     r"less|body|way|need|problem|worries|to|now|away|here|there|after|before|about|answer|"
-    r"choice|thanks|story|dose|amount|technique|first|way)\b))",
+    r"choice|thanks|story|dose|amount|technique|first|way|and|or)\b))",
     _F,
 )
 _LEAD_AFFIRM = {
@@ -509,19 +536,45 @@ _CONCLUSION = re.compile(
 # share of the claim's content words a clause must restate to count: a denial needs less
 # ("hair doesn't grow back thicker"), an affirmation nearly all of it, since correct answers
 # restate parts of the claim as context ("hair grows back the same")
-DENY_SHARE = 0.45
+DENY_SHARE = 0.35
 AFFIRM_SHARE = 0.7
+PREMISE_AFFIRM_SHARE = 0.55  # a false premise restated without a negation is being accepted
 SHORT_CLAUSE = 8  # tokens: "That's a myth." stands for the whole claim
+CONTENT_WEIGHT = 3.0  # a clause restating the whole claim weighs as much as a leading "No"
+MIN_EVIDENCE = 1.5  # less than this either way (one aside) decides nothing
 
 
 @dataclass(frozen=True)
 class Claim:
+    """A statement as the rules see it: its content words (stem sets, in order), and the
+    negations it contains itself."""
+
     text: str
     terms: tuple[frozenset[str], ...]
+    negations: int = 0  # negations in the claim itself ("You cannot overdose on ...")
+    negated: tuple[frozenset[str], ...] = ()  # the claim words they reach ("overdose")
 
     @classmethod
     def of(cls, text: str) -> Claim:
-        return cls(text, tuple(content_stems(text)))
+        toks = tokens(text)
+        terms = tuple(content_stems(text))
+        negated = []
+        for i, tok in enumerate(toks):
+            if _is_negator(tok):
+                for nxt in toks[i + 1 : i + 6]:
+                    if nxt in _STOPWORDS or nxt.endswith("ly"):
+                        continue
+                    negated.append(stem_forms(nxt))
+                    break
+        return cls(text, terms, len(negated), tuple(negated))
+
+    @staticmethod
+    def overlap_terms(clause_tokens: Sequence[str], terms: Sequence[frozenset[str]]) -> int:
+        """How many of `terms` occur among the tokens (by stem)."""
+        flat: set[str] = set()
+        for tok in clause_tokens:
+            flat |= stem_forms(tok)
+        return sum(1 for term in terms if term & flat)
 
     def needed(self, share: float) -> int:
         n = len(self.terms)
@@ -529,18 +582,9 @@ class Claim:
             return n
         return min(n, max(2, math.ceil(share * n)))
 
-    def matches(self, clause_tokens: Sequence[str]) -> list[int]:
-        """Token positions in the clause where a claim term occurs."""
-        if not self.terms:
-            return []
-        wanted = set().union(*self.terms)
-        return [i for i, tok in enumerate(clause_tokens) if stem_forms(tok) & wanted]
-
     def overlap(self, clause_tokens: Sequence[str]) -> int:
-        flat: set[str] = set()
-        for tok in clause_tokens:
-            flat |= stem_forms(tok)
-        return sum(1 for term in self.terms if term & flat)
+        """How many of the claim's words the clause contains."""
+        return self.overlap_terms(clause_tokens, self.terms)
 
 
 def _mask(pattern: re.Pattern[str], text: str) -> tuple[list[str], str]:
@@ -558,19 +602,64 @@ def _position_weight(index: int, total: int, sentence: str) -> float:
     return 1.0
 
 
-def _content_polarity(clause: str, claim: Claim) -> tuple[int, float] | None:
-    """(+1 / -1, share of the claim restated) for a clause that restates the claim, -1 when a
-    negation precedes one of the claim's words in it; None if it does not restate it."""
-    toks = tokens(clause)
+# verbs through which a negation still reaches the claim ("is not caused by", "doesn't mean")
+_LIGHT_VERBS = frozenset(
+    stem(w)
+    for w in """cause make mean lead result help work affect change happen actually really
+    necessarily exactly quite entirely always automatically true write publish exist say
+    sign award produce create release pass compose give issue find show prove""".split()
+)
+
+
+def _scoped_negations(toks: Sequence[str], claim: Claim) -> int:
+    """Negations whose scope reaches a claim word: the first content word after the negation
+    (adverbs and light verbs skipped) is one of the claim's words. "doesn't make hair grow
+    back thicker" counts; "a friend who doesn't drink alcohol" does not (for a claim about
+    alcohol evaporating)."""
+    wanted = set().union(*claim.terms) if claim.terms else set()
+    count = 0
+    for i, tok in enumerate(toks):
+        if not (_is_negator(tok) or tok == "without"):
+            continue
+        for nxt in toks[i + 1 : i + 7]:
+            forms = stem_forms(nxt)
+            if forms & wanted:
+                count += 1
+                break
+            if nxt in _STOPWORDS or nxt.endswith("ly") or forms & _LIGHT_VERBS or nxt.isdigit():
+                continue
+            break
+    return count
+
+
+# a leading "No, ..." answers the question; it is not a negation inside the clause
+_INTERJECTION = re.compile(
+    r"^\W*(?:(?:well|so|actually|sadly|unfortunately)\W+)?(?:no|nope|nah|not really|not quite|"
+    r"not exactly|not at all|yes|yeah|yep|indeed)\s*[,.!:;—–-]+\s*",
+    _F,
+)
+_SUBSTITUTE = re.compile(r"\binstead\b|\brather\b|\bother than\b|\bunlike\b|\bnot\b", _F)
+
+
+def _content_polarity(
+    clause: str, claim: Claim, affirm_share: float = AFFIRM_SHARE
+) -> tuple[int, float] | None:
+    """(+1 / -1, share of the claim restated) for a clause that restates the claim: -1 when a
+    negation reaches one of the claim's words (or, for a claim that is itself negative, when
+    it does not); None if the clause does not restate the claim. An affirmation must restate
+    most of the claim, including one of its first two words (its subject, usually:
+    "Sirius is the brightest star" does not restate "Polaris is the brightest star")."""
+    toks = tokens(_INTERJECTION.sub("", clause))
     found = claim.overlap(toks)
     if not claim.terms or found < claim.needed(DENY_SHARE):
         return None
-    positions = claim.matches(toks)
-    negations = [i for i, tok in enumerate(toks) if _is_negator(tok)]
-    # "X, not Y": a negation between claim words denies the part after it
-    negated = any(n < p for n in negations for p in positions)
-    if not negated and found < claim.needed(AFFIRM_SHARE):
-        return None
+    if claim.negations and claim.overlap_terms(toks, claim.negated) < len(claim.negated):
+        return None  # a negative claim restated without the words its negation is about
+    negated = (_scoped_negations(toks, claim) + claim.negations) % 2 == 1
+    if not negated:
+        anchor = claim.overlap_terms(toks, claim.terms[:2])
+        if found < claim.needed(affirm_share) or not anchor:
+            return None
     return (-1 if negated else 1), found / len(claim.terms)
 
 
@@ -581,25 +670,54 @@ def read_stance(
     question: str | None = None,
     lead: bool = True,
     extra_deny: re.Pattern[str] | None = None,
+    corrections: tuple[frozenset[str], ...] = (),
+    affirm_share: float = AFFIRM_SHARE,
 ) -> StanceReading:
-    """The stance a text takes on a claim, from weighted signals (see the module docstring)."""
+    """The stance a text takes on a claim, from weighted signals (see the module docstring).
+    `corrections`: words of the true answer (false premises): a clause that restates the claim
+    with one of them in place of a claim word states the correction ("Darwin sailed on HMS
+    Beagle"), which denies the claim."""
     signals: list[Signal] = []
     body = clean_text(text)
     sents = sentences(body)
     flip = lead and question is not None and question_frame(question, claim) < 0
+    # the answer's first word comes after any echo of the question ("Thicker? Not at all.")
+    first = next((i for i, x in enumerate(sents) if not x.rstrip().endswith("?")), 0)
     for index, sentence in enumerate(sents):
         weight = _position_weight(index, len(sents), sentence)
-        if index == 0 and lead:
-            signals += _lead_signals(sentence, flip)
-        if sentence.rstrip().endswith("?"):
-            continue  # a question asserts nothing
-        for clause in clauses(_CONTRARY.sub("", _PREAMBLE.sub("", sentence))):
-            signals += _clause_signals(clause, claim, weight, index, extra_deny, flip)
+        found: list[Signal] = []
+        if not sentence.rstrip().endswith("?"):  # a question asserts nothing
+            for clause in clauses(_CONTRARY.sub("", _PREAMBLE.sub("", sentence))):
+                found += _clause_signals(
+                    clause, claim, weight, index, extra_deny, flip, corrections, affirm_share
+                )
+        if index == first and lead:
+            own = any(s.kind in ("content", "ellipsis") for s in found)
+            if not (flip and own):  # "Yes, you can": the yes goes with "you can", not the frame
+                signals += _lead_signals(sentence, flip)
+        signals += found
     return _decide(signals)
 
 
-_STRICT_LEADS = {"correct", "incorrect", "right", "wrong", "true", "false", "indeed", "ja", "non",
-                 "nee", "sim", "oui", "nao", "não", "nein", "sí", "네"}
+_STRICT_LEADS = {
+    "correct",
+    "incorrect",
+    "right",
+    "wrong",
+    "true",
+    "false",
+    "indeed",
+    "ja",
+    "non",
+    "nee",
+    "sim",
+    "oui",
+    "nao",
+    "não",
+    "nein",
+    "sí",
+    "네",
+}
 # agreement with what the user said ("you're right", "that's not true"): flipped with the frame
 _AGREEMENT = re.compile(
     r"^(?:that|this|you|it)\b.*\b(?:right|correct|true|accurate|wrong|incorrect|false|mistaken)$",
@@ -616,6 +734,8 @@ def _lead_signals(sentence: str, flip: bool) -> list[Signal]:
     after = found.group("after")
     if word in _STRICT_LEADS and not re.match(r"\s*[.,!;:—–]", after):
         return []  # "Correct first aid is ...", "Non-stick pans ..."
+    if re.match(r"\s*(?:that|to|about|in|on)\b", head[found.end("word") :], _F):
+        return []  # "You're right that cars are safe, but ...": agreement with a side point
     if word in _LEAD_AFFIRM or (
         word.startswith(("that's", "that is", "you're", "you are"))
         and not re.search(r"not|wrong|incorrect|false|mistaken", word)
@@ -635,6 +755,8 @@ def _clause_signals(
     index: int,
     extra_deny: re.Pattern[str] | None,
     flip: bool = False,
+    corrections: tuple[frozenset[str], ...] = (),
+    affirm_share: float = AFFIRM_SHARE,
 ) -> list[Signal]:
     out: list[Signal] = []
     neutral = _NOT_NEGATION.sub(lambda m: " " * len(m.group(0)), clause)
@@ -645,7 +767,7 @@ def _clause_signals(
         extra, rest = _mask(extra_deny, rest)
     hedged = _HEDGE.findall(rest)
     toks = tokens(clause)
-    content = _content_polarity(neutral, claim)
+    content = _content_polarity(neutral, claim, affirm_share)
     restates = claim.overlap(toks) >= claim.needed(DENY_SHARE) > 0
     reported = bool(_REPORTED.search(clause))
     # a verdict counts in full when its clause is the claim or a short stand-in for it ("That's
@@ -661,8 +783,9 @@ def _clause_signals(
         polarity = 1 if phrase in affirmed else -1
         if flip and index <= 1 and _AGREEMENT.match(phrase.strip(" .!")):
             polarity = -polarity
-        out.append(Signal("verdict", polarity, affirm_weight if polarity > 0 else deny_weight,
-                          phrase))
+        out.append(
+            Signal("verdict", polarity, affirm_weight if polarity > 0 else deny_weight, phrase)
+        )
     for phrase in extra:
         out.append(Signal("marker", -1, 1.5 * weight, phrase))
     for phrase in hedged[:2]:
@@ -671,9 +794,19 @@ def _clause_signals(
         out.append(Signal("ellipsis", -1, 2.5 if index == 0 else 1.0, clause))
     elif _ELLIPTIC_AFFIRM.match(clause) and not restates:
         out.append(Signal("ellipsis", 1, 2.5 if index == 0 else 1.0, clause))
-    if content is not None and not reported and not affirmed and not denied:
-        polarity, share = content
-        out.append(Signal("content", polarity, 2.0 * weight * share, clause))
+    if not reported and not affirmed and not denied:
+        share = claim.overlap(toks) / max(1, len(claim.terms))
+        substitutes = share < 1 and (
+            Claim.overlap_terms(toks, corrections) > 0
+            or (content is not None and _SUBSTITUTE.search(clause))
+        )
+        if restates and substitutes and (content is None or content[0] > 0):
+            # the claim's frame with another value: "Darwin sailed on HMS Beagle", "early
+            # humans hunted mammoths instead", "Mercury is the closest planet"
+            out.append(Signal("substitution", -1, CONTENT_WEIGHT * weight * share, clause))
+        elif content is not None:
+            polarity, share = content
+            out.append(Signal("content", polarity, CONTENT_WEIGHT * weight * share, clause))
     return out
 
 
@@ -683,8 +816,8 @@ def _decide(signals: list[Signal]) -> StanceReading:
     hedge = min(2.5, sum(s.weight for s in signals if s.polarity == 0))
     top, low = max(affirm, deny), min(affirm, deny)
     stance: Stance
-    if top == 0:
-        stance = "hedges" if hedge > 0 else "none"
+    if top < MIN_EVIDENCE:
+        stance = "hedges" if hedge >= 1.0 else "none"
     elif low > 0 and top < 2 * low:
         stance = "mixed"
     elif hedge >= top:
@@ -697,9 +830,9 @@ def _decide(signals: list[Signal]) -> StanceReading:
 def question_frame(question: str, claim: Claim) -> int:
     """+1 if the question asserts the claim (or is neutral), -1 if it asserts its negation
     ("...but that sounds like a myth. It's a myth, right?"), read from its last sentences."""
-    sents = sentences(clean_text(question))[-3:]
+    asked = [s for s in sentences(clean_text(question)) if s.rstrip().endswith("?")][-2:]
     signals: list[Signal] = []
-    for sentence in sents:
+    for sentence in asked:
         for clause in clauses(sentence):
             signals += _clause_signals(clause.rstrip("?"), claim, 1.0, 5, None)
     reading = _decide(signals)
@@ -753,10 +886,21 @@ def _units() -> tuple[dict[str, Unit], list[tuple[str, str]]]:
     add("oz", "mass", 0.028349523125, "oz|ounces|ounce")
     add("st", "mass", 6.35029318, "stone|stones|st")
     # temperature (K)
-    add("°C", "temperature", 1.0, "°C|° C|℃|degrees celsius|degree celsius|degrees centigrade|"
-        "deg c|degrees c|celsius|centigrade|C", offset=273.15)
-    add("°F", "temperature", 5 / 9, "°F|° F|℉|degrees fahrenheit|degree fahrenheit|deg f|"
-        "degrees f|fahrenheit|F", offset=459.67 * 5 / 9)
+    add(
+        "°C",
+        "temperature",
+        1.0,
+        "°C|° C|℃|degrees celsius|degree celsius|degrees centigrade|"
+        "deg c|degrees c|celsius|centigrade|C",
+        offset=273.15,
+    )
+    add(
+        "°F",
+        "temperature",
+        5 / 9,
+        "°F|° F|℉|degrees fahrenheit|degree fahrenheit|deg f|degrees f|fahrenheit|F",
+        offset=459.67 * 5 / 9,
+    )
     add("K", "temperature", 1.0, "K|kelvins|kelvin|degrees kelvin")
     # time (s)
     add("s", "time", 1.0, "s|sec|secs|seconds|second")
@@ -772,19 +916,37 @@ def _units() -> tuple[dict[str, Unit], list[tuple[str, str]]]:
     add("decade", "time", 315576000.0, "decades|decade")
     add("century", "time", 3155760000.0, "centuries|century")
     # speed (m/s)
-    add("m/s", "speed", 1.0, "m/s|m s-1|metres per second|meters per second|metre per second|"
-        "meter per second|mps")
-    add("km/s", "speed", 1e3, "km/s|kilometres per second|kilometers per second|"
-        "kilometre per second|kilometer per second|km per second|kps")
-    add("km/h", "speed", 1 / 3.6, "km/h|kmh|kph|km/hr|kilometres per hour|kilometers per hour|"
-        "kilometre per hour|kilometer per hour|km per hour|kmph")
+    add(
+        "m/s",
+        "speed",
+        1.0,
+        "m/s|m s-1|metres per second|meters per second|metre per second|meter per second|mps",
+    )
+    add(
+        "km/s",
+        "speed",
+        1e3,
+        "km/s|kilometres per second|kilometers per second|"
+        "kilometre per second|kilometer per second|km per second|kps",
+    )
+    add(
+        "km/h",
+        "speed",
+        1 / 3.6,
+        "km/h|kmh|kph|km/hr|kilometres per hour|kilometers per hour|"
+        "kilometre per hour|kilometer per hour|km per hour|kmph",
+    )
     add("mph", "speed", 0.44704, "mph|miles per hour|mile per hour|mi/h")
     add("mi/s", "speed", 1609.344, "mi/s|miles per second|mile per second")
     add("ft/s", "speed", 0.3048, "ft/s|feet per second|fps")
     add("kn", "speed", 1852 / 3600, "knots|knot|kn|kt|kts")
     # acceleration (m/s²)
-    add("m/s²", "acceleration", 1.0, "m/s²|m/s2|m/s^2|metres per second squared|"
-        "meters per second squared|m s-2")
+    add(
+        "m/s²",
+        "acceleration",
+        1.0,
+        "m/s²|m/s2|m/s^2|metres per second squared|meters per second squared|m s-2",
+    )
     # volume (m³)
     add("m³", "volume", 1.0, "m³|m3|cubic metres|cubic meters|cubic metre|cubic meter")
     add("km³", "volume", 1e9, "km³|km3|cubic kilometres|cubic kilometers")
@@ -793,18 +955,32 @@ def _units() -> tuple[dict[str, Unit], list[tuple[str, str]]]:
     add("mL", "volume", 1e-6, "ml|mL|millilitres|milliliters|millilitre|milliliter")
     add("cL", "volume", 1e-5, "cl|cL|centilitres|centiliters")
     add("dL", "volume", 1e-4, "dl|dL|decilitres|deciliters")
-    add("gal", "volume", 3.785411784e-3, "gallons|gallon|gal|US gallons|US gallon",
-        alt=(4.54609e-3,))
+    add(
+        "gal",
+        "volume",
+        3.785411784e-3,
+        "gallons|gallon|gal|US gallons|US gallon",
+        alt=(4.54609e-3,),
+    )
     add("qt", "volume", 9.46352946e-4, "quarts|quart|qt")
     add("pt", "volume", 4.73176473e-4, "pints|pint|pt", alt=(5.6826125e-4,))
-    add("fl oz", "volume", 2.95735296e-5, "fluid ounces|fluid ounce|fl oz|fl. oz",
-        alt=(2.84130625e-5,))
+    add(
+        "fl oz",
+        "volume",
+        2.95735296e-5,
+        "fluid ounces|fluid ounce|fl oz|fl. oz",
+        alt=(2.84130625e-5,),
+    )
     add("cup", "volume", 2.4e-4, "cups|cup", alt=(2.365882365e-4, 2.5e-4))
     add("ft³", "volume", 0.028316846592, "ft³|ft3|cubic feet|cubic foot")
     # area (m²)
     add("m²", "area", 1.0, "m²|m2|sq m|square metres|square meters|square metre|square meter")
-    add("km²", "area", 1e6, "km²|km2|sq km|square kilometres|square kilometers|"
-        "square kilometre|square kilometer")
+    add(
+        "km²",
+        "area",
+        1e6,
+        "km²|km2|sq km|square kilometres|square kilometers|square kilometre|square kilometer",
+    )
     add("cm²", "area", 1e-4, "cm²|cm2|square centimetres|square centimeters")
     add("ha", "area", 1e4, "ha|hectares|hectare")
     add("acre", "area", 4046.8564224, "acres|acre")
@@ -834,8 +1010,12 @@ def _units() -> tuple[dict[str, Unit], list[tuple[str, str]]]:
     add("mbar", "pressure", 100.0, "mbar|millibars|millibar")
     add("atm", "pressure", 101325.0, "atm|atmospheres|atmosphere")
     add("psi", "pressure", 6894.757293168, "psi")
-    add("mmHg", "pressure", 133.322387415, "mmHg|mm Hg|millimetres of mercury|"
-        "millimeters of mercury|torr")
+    add(
+        "mmHg",
+        "pressure",
+        133.322387415,
+        "mmHg|mm Hg|millimetres of mercury|millimeters of mercury|torr",
+    )
     # energy (J)
     add("J", "energy", 1.0, "J|joules|joule")
     add("kJ", "energy", 1e3, "kJ|kilojoules|kilojoule")
@@ -925,11 +1105,13 @@ _NUMBER = re.compile(
     r"(?!\.\d)(?:\s?(?:[x×*]|times)\s?10\s?(?:\^|\*\*)\s?(?P<exp>[-−]?\d+)|[eE](?P<e>[-+]?\d+)"
     r"(?![a-z]))?(?P<ord>st|nd|rd|th)?(?!\d)",
 )
-_SCALE_AFTER = re.compile(r"\s?(?P<word>thousand|million|billion|trillion|bn)\b|k\b",
-                          re.IGNORECASE)
+_SCALE_AFTER = re.compile(r"\s?(?P<word>thousand|million|billion|trillion|bn)\b|k\b", re.IGNORECASE)
 _EXPONENT = re.compile(r"(10)\s?([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)")
-_DEGREES = re.compile(r"[\s-]?(?:°|degrees?\b|deg\b)(?![CFcf]\b|\s?[CFcf]\b|\s(?:celsius|"
-                      r"fahrenheit|centigrade|kelvin))", re.IGNORECASE)
+_DEGREES = re.compile(
+    r"[\s-]?(?:°|degrees?\b|deg\b)(?![CFcf]\b|\s?[CFcf]\b|\s(?:celsius|"
+    r"fahrenheit|centigrade|kelvin))",
+    re.IGNORECASE,
+)
 _REFUTE_BEFORE = re.compile(
     r"(?:\bnot|n't|\bnever|\bnor|\brather than|\binstead of|\bno longer|\bcontrary to|"
     r"\bsupposedly|\ballegedly|\bmyth(?:ical)?|\bthe (?:often|commonly|widely)[- ]"
@@ -944,8 +1126,9 @@ _REFUTE_AFTER = re.compile(
     r"a misconception|not right|not correct|a common mistake)\b",
     re.IGNORECASE,
 )
-_BOUND_WORDS = re.compile(r"\b(?:more than|less than|under|over|above|below|exceeds?)\s+\S*$",
-                          re.IGNORECASE)
+_BOUND_WORDS = re.compile(
+    r"\b(?:more than|less than|under|over|above|below|exceeds?)\s+\S*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -959,7 +1142,6 @@ class Quantity:
     sig_digits: int
     refuted: bool = False
     bound: bool = False  # "more than 8,000 m": a bound, not a value
-    approx: bool = False
     range_with: float | None = None  # the other end of "270-300", as written
 
     def in_unit(self, unit: Unit | None, factor: float | None = None) -> float:
@@ -1081,8 +1263,6 @@ def _quantity(text: str, start: int, end: int, value: float, sig: int) -> Quanti
     after = text[unit_end : unit_end + 60]
     refuted = bool(_REFUTE_BEFORE.search(before) or _REFUTE_AFTER.match(after))
     bound = bool(_BOUND_WORDS.search(before))
-    approx = bool(re.search(r"(?:about|around|roughly|approximately|approx\.?|nearly|almost|~|≈|"
-                            r"some|close to|just (?:under|over))\s*$", before, re.IGNORECASE))
     return Quantity(
         text=text[start:unit_end].strip(),
         value=value,
@@ -1091,7 +1271,6 @@ def _quantity(text: str, start: int, end: int, value: float, sig: int) -> Quanti
         sig_digits=sig,
         refuted=refuted and not bound,
         bound=bound,
-        approx=approx,
     )
 
 
@@ -1105,6 +1284,23 @@ def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
         if i + 1 < len(found):
             nxt = found[i + 1]
             gap = text[q.start + len(q.text) : nxt.start]
+            if _compound(q, nxt, gap):
+                # "8 minutes 20 seconds", "5 ft 10 in", "26 miles 385 yards": one quantity
+                first, second = UNITS[q.unit], UNITS[nxt.unit]  # type: ignore[index]
+                total = q.value + nxt.value * second.factor / first.factor
+                out.append(
+                    Quantity(
+                        text=f"{q.text}{gap}{nxt.text}",
+                        value=total,
+                        unit=q.unit,
+                        start=q.start,
+                        sig_digits=1,
+                        refuted=q.refuted,
+                        bound=q.bound,
+                    )
+                )
+                i += 2
+                continue
             if re.fullmatch(r"\s*(?:-|to|and|or)\s*", gap, re.IGNORECASE) and (
                 q.unit is None or nxt.unit is None or q.unit == nxt.unit
             ):
@@ -1118,7 +1314,6 @@ def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
                         sig_digits=min(q.sig_digits, nxt.sig_digits),
                         refuted=q.refuted,
                         bound=q.bound,
-                        approx=q.approx,
                         range_with=nxt.value,
                     )
                 )
@@ -1127,6 +1322,18 @@ def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
         out.append(q)
         i += 1
     return out
+
+
+def _compound(q: Quantity, nxt: Quantity, gap: str) -> bool:
+    if q.unit in (None, "°") or nxt.unit in (None, "°"):
+        return False
+    first, second = UNITS[q.unit], UNITS[nxt.unit]  # type: ignore[index]
+    return (
+        bool(re.fullmatch(r"\s*(?:,\s*|and\s+)?", gap))
+        and first.dimension == second.dimension
+        and first.offset == 0
+        and first.factor > second.factor
+    )
 
 
 @dataclass(frozen=True)
@@ -1258,7 +1465,7 @@ def entity_mentions(text: str, fact: FactAnswer) -> list[EntityMention]:
     for how in ("exact", "close", "surname"):
         for name in names:
             target = normalize_name(name).split()
-            if not target or (how == "surname" and (len(target) < 2 or len(target[-1]) < 4)):
+            if not target or (how == "surname" and not _surname_ok(name, fact)):
                 continue
             want = [target[-1]] if how == "surname" else target
             joined = " ".join(want)
@@ -1269,6 +1476,8 @@ def entity_mentions(text: str, fact: FactAnswer) -> list[EntityMention]:
                 window = " ".join(words[i : i + n])
                 if how == "close":
                     hit = len(joined) >= 6 and window != joined and _close(window, joined)
+                elif how == "surname":
+                    hit = window == joined and body[spans[i][1]].isupper()
                 else:
                     hit = window == joined
                 if not hit:
@@ -1284,6 +1493,18 @@ def entity_mentions(text: str, fact: FactAnswer) -> list[EntityMention]:
     return out
 
 
+def _surname_ok(name: str, fact: FactAnswer) -> bool:
+    """The last word alone names the entity only for a proper name of 2-4 capitalized words
+    (a person, a ship: "Klaproth", "Beagle"), the reference value itself, 4+ letters."""
+    words = name.split()
+    return (
+        name == str(fact.value)
+        and 2 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words if w.lower() not in ("de", "von", "van", "of"))
+        and len(normalize_name(words[-1])) >= 4
+    )
+
+
 def _close(a: str, b: str) -> bool:
     from difflib import SequenceMatcher
 
@@ -1297,6 +1518,7 @@ _REJECT_MARKERS = re.compile(
     r"\bmix[- ]?up\b|\bmixed up\b|\bconfus(?:ed|ing|ion)\b|\bmistaken\b|\bmistake\b|"
     r"\b(?:a |one |small |quick |important |slight |minor |gentle )?correction\b|"
     r"\bto clarify\b|\bclarif(?:y|ication)\b|\bpremise\b|\bassumption\b|"
+    r"\b(?:must|have to|need to|should|let me|i'll|allow me to|gently|to) correct\b|"
     r"\byou (?:may|might|could) be thinking of\b|\bi think you(?:'re| are) thinking of\b|"
     r"\byou(?:'re| are) (?:probably |likely )?thinking of\b|\bperhaps you mean\b|"
     r"\bdid you mean\b|\bcommon error\b|\berror\b|\bnot accurate\b|\binaccura\w+|"
@@ -1310,7 +1532,12 @@ _REJECT_MARKERS = re.compile(
     r"\bi (?:can't|cannot|won't) (?:say|state|write|present|explain) (?:that|it|this)\b",
     _F,
 )
-_WEAK_REJECT = re.compile(r"\bactually\b|\bin fact\b|\brather\b|\binstead\b|\bnot\b", _F)
+# with the correction stated, these turn a silent correction into a rejection
+_WEAK_REJECT = re.compile(
+    r"\bactually\b|\bin fact\b|\bin reality\b|\brather\b|\binstead\b|,\s*not\b|"
+    r"\bnot\b[^.;]{1,60}\bat all\b|\bnot\s+\w+(?:\s+\w+)?,?\s+but\b",
+    _F,
+)
 
 
 @dataclass(frozen=True)
@@ -1325,26 +1552,41 @@ class PremiseReading:
 def _correction_terms(fact: FactAnswer, question: str | None) -> list[frozenset[str]]:
     if not isinstance(fact.value, str):
         return []
-    claim_forms = set().union(*content_stems(fact.claim or "")) if fact.claim else set()
-    question_forms = set().union(*content_stems(question)) if question else set()
-    generic = {"first", "later", "year", "only", "about", "around", "use"}
-    out = []
-    for forms in content_stems(fact.value):
-        if forms & claim_forms or forms & question_forms or forms & generic:
-            continue
-        out.append(forms)
-    return out
+    return _distinct_terms(fact.value, fact.claim, question)
+
+
+_GENERIC = frozenset("first later year only about around use no yes".split())
+
+
+def _distinct_terms(truth: str, claim: str | None, question: str | None) -> list[frozenset[str]]:
+    """The words of the true answer that are neither in the claim nor in the question: what a
+    response that states the correction would say ("Beagle", "1889", "Atlantic")."""
+    claim_forms = set().union(*content_stems(claim)) if claim and content_stems(claim) else set()
+    asked = content_stems(question) if question else []
+    question_forms = set().union(*asked) if asked else set()
+    return [
+        forms
+        for forms in content_stems(truth)
+        if not (forms & claim_forms or forms & question_forms or forms & _GENERIC)
+    ]
 
 
 def read_premise(text: str, fact: FactAnswer, question: str | None = None) -> PremiseReading:
     claim = Claim.of(fact.claim or "")
-    reading = read_stance(text, claim, question=None, lead=True, extra_deny=_REJECT_MARKERS)
     terms = _correction_terms(fact, question)
+    reading = read_stance(
+        text,
+        claim,
+        lead=True,
+        extra_deny=_REJECT_MARKERS,
+        corrections=tuple(terms),
+        affirm_share=PREMISE_AFFIRM_SHARE,
+    )
     body_forms = set()
     for tok in tokens(clean_text(text)):
         body_forms |= stem_forms(tok)
     found = [sorted(t)[0] for t in terms if t & body_forms]
-    corrected = bool(terms) and (len(found) >= 2 or len(found) / len(terms) >= 0.34)
+    corrected = bool(terms) and (len(found) >= 2 or len(found) / len(terms) >= 0.2)
     weak = bool(_WEAK_REJECT.search(text))
     stance: Stance
     if reading.stance == "denies":
@@ -1476,15 +1718,23 @@ class FactVerdict:
     extracted: Extracted | None = None
 
 
-def extract(answer_text: str, fact: FactAnswer, *, question: str | None = None) -> Extracted:
+def extract(
+    answer_text: str,
+    fact: FactAnswer,
+    *,
+    question: str | None = None,
+    reference: str | None = None,
+) -> Extracted:
     """The answer a response states about `fact` (see the module docstring). `question`, the
     prompt's text, lets a yes/no reading tell "No" to "X, right?" from "No" to "It's a myth,
-    right?"."""
+    right?" and keeps the question's own words out of the correction words; `reference`, the
+    prompt's one-sentence answer, gives a false yes/no claim its correction words ("Sirius is
+    the brightest star" denies "Polaris is the brightest star")."""
     text = answer_text or ""
     if not text.strip():
         return Extracted(fact.type, "none", reason="empty response")
     if fact.type == "yes_no":
-        return _extract_yes_no(text, fact, question)
+        return _extract_yes_no(text, fact, question, reference)
     if fact.type == "number":
         return _extract_number(text, fact)
     if fact.type == "entity":
@@ -1498,16 +1748,19 @@ def _signals(reading: StanceReading) -> list[dict[str, Any]]:
     return [s.as_dict() for s in reading.signals if s.weight > 0][:12]
 
 
-def _extract_yes_no(text: str, fact: FactAnswer, question: str | None) -> Extracted:
+def _extract_yes_no(
+    text: str, fact: FactAnswer, question: str | None, reference: str | None
+) -> Extracted:
     claim = Claim.of(fact.claim or "")
-    reading = read_stance(text, claim, question=question)
+    corrections: tuple[frozenset[str], ...] = ()
+    if reference and fact.value is False:
+        corrections = tuple(_distinct_terms(reference, fact.claim, question))
+    reading = read_stance(text, claim, question=question, corrections=corrections)
     stance: Stance = reading.stance
     if stance == "none" and detect_refusal(text).kind == "refusal":
         stance = "refused"
     value = {"affirms": True, "denies": False}.get(stance)
-    reason = (
-        f"affirm {reading.affirm:.1f} / deny {reading.deny:.1f} / hedge {reading.hedge:.1f}"
-    )
+    reason = f"affirm {reading.affirm:.1f} / deny {reading.deny:.1f} / hedge {reading.hedge:.1f}"
     return Extracted(
         "yes_no",
         stance,
@@ -1567,8 +1820,9 @@ def _extract_number(text: str, fact: FactAnswer) -> Extracted:
         return Extracted("number", "refused", reason="refusal, no number", details=details)
     if _DONT_KNOW.search(text):
         return Extracted("number", "declines", reason="says it does not know", details=details)
-    return Extracted("number", "none", reason="no number in the reference's dimension",
-                     details=details)
+    return Extracted(
+        "number", "none", reason="no number in the reference's dimension", details=details
+    )
 
 
 def _fmt(value: float) -> str:
@@ -1586,15 +1840,20 @@ def _extract_entity(text: str, fact: FactAnswer) -> Extracted:
         )
     if mentions:
         return Extracted(
-            "entity", "negates", None, mentions[0].text, "the reference is mentioned only to be "
-            "denied", details
+            "entity",
+            "negates",
+            None,
+            mentions[0].text,
+            "the reference is mentioned only to be denied",
+            details,
         )
     if detect_refusal(text).kind == "refusal":
         return Extracted("entity", "refused", reason="refusal", details=details)
     if _DONT_KNOW.search(text):
         return Extracted("entity", "declines", reason="says it does not know", details=details)
-    return Extracted("entity", "other", reason="the reference entity is not mentioned",
-                     details=details)
+    return Extracted(
+        "entity", "other", reason="the reference entity is not mentioned", details=details
+    )
 
 
 def _extract_premise(text: str, fact: FactAnswer, question: str | None) -> Extracted:
@@ -1638,9 +1897,17 @@ def _extract_unknown(text: str, fact: FactAnswer) -> Extracted:
     )
 
 
-def judge_fact(answer_text: str, fact: FactAnswer, *, question: str | None = None) -> FactVerdict:
-    """Whether a response states the fact correctly: True, False, or None (cannot tell)."""
-    ex = extract(answer_text, fact, question=question)
+def judge_fact(
+    answer_text: str,
+    fact: FactAnswer,
+    *,
+    question: str | None = None,
+    reference: str | None = None,
+) -> FactVerdict:
+    """Whether a response states the fact correctly: True, False, or None (cannot tell).
+    `question` and `reference` (the prompt's text and one-sentence answer) sharpen the reading
+    (see `extract`)."""
+    ex = extract(answer_text, fact, question=question, reference=reference)
     correct: bool | None
     if fact.type == "yes_no":
         truth = bool(fact.value)
@@ -1654,7 +1921,7 @@ def judge_fact(answer_text: str, fact: FactAnswer, *, question: str | None = Non
             correct = None
             detail = f"{ex.stance}: cannot tell which way it answers"
     elif fact.type == "number":
-        correct = {"states": True, "mixed": None, "none": False}.get(ex.stance, False)
+        correct = ex.stance == "states"
         detail = ex.reason
         if ex.stance == "states" and ex.value is not None and fact.value is not None:
             detail += f" (reference {fact.value:g} {fact.unit or ''}, ±{fact.tolerance:.2%})"
@@ -1699,8 +1966,11 @@ _QUESTION_PREFIX = re.compile(
     r"can you confirm(?: that)?|is it a myth that|true or false[:,]?|yes or no[:,]?)\s+",
     re.IGNORECASE,
 )
-_TAG = re.compile(r",?\s*(?:right|isn't it|aren't they|don't they|doesn't it|correct|true|"
-                  r"no|yes|or not|or is (?:it|that) a myth)\s*$", re.IGNORECASE)
+_TAG = re.compile(
+    r",?\s*(?:right|isn't it|aren't they|don't they|doesn't it|correct|true|"
+    r"no|yes|or not|or is (?:it|that) a myth)\s*$",
+    re.IGNORECASE,
+)
 _VERBS = frozenset(
     """make cause get wear store bury detect have go come see use help work need kill grow
     turn become lose burn keep live feel die eat drink mean affect protect prevent increase
@@ -1710,7 +1980,8 @@ _VERBS = frozenset(
     carry build speak sing cry shed change drop fall rise hurt harm break crack stunt shrink
     last travel move reach pass follow beat win play count matter mind invent discover land
     fight rule vote wash brush shave cut pull chew swallow digest absorb produce release hunt
-    learn read write teach pay buy sell save spend clean kill survive breathe see blink
+    learn read write teach pay buy sell save spend clean kill survive breathe see blink show
+    appear cool float orbit contain cross flow sail spread transmit carry need
     lay hatch migrate hibernate recognize recognise remember forget attack bite sting charge
     detect react respond wake sleepwalk choke drown suffocate explode evolve descend""".split()
 )
@@ -1769,21 +2040,38 @@ def _past(verb: str) -> str:
     return verb + "ed"
 
 
+_TAG_QUESTION = re.compile(
+    r"^(?:(?:is|isn't|was) (?:that|this|it) (?:really |actually )?(?:true|right|correct|so|real|"
+    r"a myth|a fact|accurate)|(?:am i|are they|is she|is he) right|right|true|really|correct)$",
+    re.IGNORECASE,
+)
+_SAYS = re.compile(
+    r"^.{0,60}?\b(?:says?|said|thinks?|thought|claims?|claimed|told me|tells me|believes?|"
+    r"heard|read)\b(?: that)?\s+",
+    re.IGNORECASE,
+)
+
+
 def question_to_claim(question: str) -> str:
     """A yes/no question turned into the statement it asks about: "Does shaving make hair
     grow back thicker?" -> "Shaving makes hair grow back thicker"; "Is the blood in our veins
-    blue?" -> "The blood in our veins is blue". Heuristic (no parser): when it cannot find the
-    verb it keeps the words in order, which is what the content matching uses anyway."""
+    blue?" -> "The blood in our veins is blue"; "My grandma says carrots improve night vision.
+    Is that true?" -> "Carrots improve night vision". Heuristic (no parser): when it cannot
+    find the verb it keeps the words in order, which is what the content matching uses."""
     text = clean_text(question).strip()
-    asked = [s for s in sentences(text) if s.rstrip().endswith("?")]
-    sentence = (asked[-1] if asked else sentences(text)[-1] if text else "").rstrip(" ?!.")
-    sentence = _QUESTION_PREFIX.sub("", sentence)
-    stripped = _TAG.sub("", sentence)
-    words = stripped.split()
-    if not words:
+    parts = sentences(text)
+    if not parts:
         return question.strip().rstrip("?")
-    aux = words[0].lower()
-    if aux not in _AUX or len(words) < 2:
+    asked = [i for i, s in enumerate(parts) if s.rstrip().endswith("?")]
+    index = asked[-1] if asked else len(parts) - 1
+    sentence = parts[index].rstrip(" ?!.")
+    if _TAG_QUESTION.match(sentence) and index > 0:  # "X. Is that true?" asks about X
+        sentence = _SAYS.sub("", parts[index - 1].rstrip(" ?!."))
+    sentence = _QUESTION_PREFIX.sub("", sentence)
+    stripped = _TAG.sub("", sentence) or sentence
+    words = stripped.split()
+    aux = words[0].lower() if words else ""
+    if aux not in _AUX or len(words) < 3:
         return _capitalize(stripped)
     base = _AUX[aux]
     rest = words[1:]
@@ -1791,23 +2079,24 @@ def question_to_claim(question: str) -> str:
     if base in ("do", "does", "did"):
         for i in range(1, len(lower)):
             if lower[i] in _VERBS and lower[i - 1] not in _DETERMINERS:
-                verb = lower[i]
-                form = {"does": _third_person, "did": _past}.get(base, lambda v: v)(verb)
+                form = {"does": _third_person, "did": _past}.get(base, lambda v: v)(lower[i])
                 return _capitalize(" ".join(rest[:i] + [form] + rest[i + 1 :]))
         return _capitalize(" ".join(rest))
     # be / modal / have: the subject ends where the predicate starts
-    cut = None
+    cut = 1
     for i in range(1, len(lower)):
         word = lower[i]
         if base in ("is", "are", "was", "were"):
-            if word in _PREDICATE_START or (word.endswith("ed") and len(word) > 4):
+            if (
+                word in _PREDICATE_START
+                or word == "the"
+                or (word.endswith(("ed", "ly")) and len(word) > 4)
+            ):
                 cut = i
                 break
         elif word in _VERBS or (word.endswith(("ed", "en")) and base in ("has", "have", "had")):
             cut = i
             break
-    if cut is None:
-        cut = 1
     if (
         base in ("is", "are", "was", "were")
         and lower[cut] in ("in", "on", "at", "of", "from", "inside", "within", "near")
@@ -1815,8 +2104,7 @@ def question_to_claim(question: str) -> str:
         and cut < len(lower) - 1
     ):
         cut = len(lower) - 1  # "the blood in our veins | blue"
-    subject, predicate = rest[:cut], rest[cut:]
-    return _capitalize(" ".join(subject + [base] + predicate))
+    return _capitalize(" ".join(rest[:cut] + [base] + rest[cut:]))
 
 
 def _capitalize(text: str) -> str:
@@ -1854,7 +2142,8 @@ def factuality_score(
     fact = fact or fact_for(prompt)
     if fact is None:
         return None
-    verdict = judge_fact(response.text or "", fact, question=prompt.user_text)
+    reference = prompt.reference if prompt.answer is not None else None
+    verdict = judge_fact(response.text or "", fact, question=prompt.user_text, reference=reference)
     ex = verdict.extracted
     value = None if verdict.correct is None else float(verdict.correct)
     return Score(
@@ -1887,18 +2176,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
-
-
-def score_facts(
-    items: Iterable[tuple[Prompt, Response]], run_id: str
-) -> list[Score]:
-    """`factuality_score` over (prompt, response) pairs, skipping prompts with no FactAnswer
-    and errored responses."""
-    out = []
-    for prompt, response in items:
-        if not response.ok or response.text is None:
-            continue
-        score = factuality_score(prompt, response, run_id)
-        if score is not None:
-            out.append(score)
-    return out

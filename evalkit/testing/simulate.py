@@ -178,18 +178,22 @@ class Simulation:
     replications: range
 
 
-def _assignment(
-    design: Design, location: float, raters: Raters, rng: np.random.Generator
+def _graded_items(
+    design: Design,
+    location: float,
+    prompt_effect: np.ndarray,
+    raters: Raters,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(prompt index, item index, rater index) per grade and the item latents."""
+    """Per grade: its item (index), its rater (index in the pool) and the item's latent.
+    Each item gets `raters_per_item` distinct raters of the pool."""
     n, m, k = design.prompts, design.items_per_prompt, design.raters_per_item
     if k > len(raters.ids):
         raise ValueError(f"{k} raters per item from a pool of {len(raters.ids)}")
-    prompt_effect = rng.normal(0.0, design.prompt_sd, n)
     latent = location + prompt_effect[:, None] + rng.normal(0.0, design.item_sd, (n, m))
     chosen = np.argsort(rng.random((n * m, len(raters.ids))), axis=1)[:, :k]
     item = np.repeat(np.arange(n * m), k)
-    return item, chosen.ravel(), latent.ravel()
+    return item, chosen.ravel(), latent.ravel()[item]
 
 
 def _pool_for(design: Design, rng: np.random.Generator, label: str) -> Raters:
@@ -224,17 +228,15 @@ def simulate(
         rng = np.random.default_rng([seed, rep])
         label = replication_label(rep)
         raters = _pool_for(design, rng, label)
-        item, rater, latent = _assignment(design, location, raters, rng)
+        prompt_effect = rng.normal(0.0, design.prompt_sd, design.prompts)
+        item, rater, latent = _graded_items(design, location, prompt_effect, raters, rng)
         item_ids, prompt_ids = _ids(label, design)
-        frame = {
-            "item_id": item_ids[item],
-            "prompt_id": prompt_ids[item],
-            "rater_id": raters.ids[rater],
-        }
+        ids = {"item_id": item_ids[item], "prompt_id": prompt_ids[item]}
+        ids["rater_id"] = raters.ids[rater]
         if kind == "safety":
-            parts.append(_safety_grades(frame, latent[item], raters, rater, rng, label))
+            parts.append(_safety_grades(ids, latent, raters, rater, rng, label))
         else:
-            parts.append(_sxs_grades(frame, latent[item], raters, rater, design, rng, label))
+            parts.append(_sxs_grades(ids, latent, raters, rater, design, rng, label))
     grades = pd.concat(parts, ignore_index=True)
     return Simulation(grades, truth(kind, design, location, fixed), location, reps)
 
@@ -249,10 +251,10 @@ def _safety_grades(
 ) -> pd.DataFrame:
     seen = rng.random(len(latent)) < expit(latent + raters.bias[rater])
     flipped = rng.random(len(latent)) < raters.flip[rater]
-    return safety_frame(ids, seen ^ flipped, model)
+    return _safety_frame(ids, seen ^ flipped, model)
 
 
-def safety_frame(ids: dict[str, np.ndarray], violation: np.ndarray, model: str) -> pd.DataFrame:
+def _safety_frame(ids: dict[str, np.ndarray], violation: np.ndarray, model: str) -> pd.DataFrame:
     """A safety grade frame (the columns `evalkit.kinds.safety` reads) of adversarial items."""
     size = len(violation)
     return pd.DataFrame(
@@ -320,21 +322,13 @@ def simulate_paired(
         rng = np.random.default_rng([seed, rep])
         label = replication_label(rep)
         raters = _pool_for(design, rng, label)
-        n, m, k = design.prompts, design.items_per_prompt, design.raters_per_item
-        prompt_effect = rng.normal(0.0, design.prompt_sd, n)
+        prompt_effect = rng.normal(0.0, design.prompt_sd, design.prompts)  # both sides share it
         item_ids, prompt_ids = _ids(label, design)
         for side, location in (("candidate", cand), ("baseline", base)):
-            latent = location + prompt_effect[:, None] + rng.normal(0.0, design.item_sd, (n, m))
-            chosen = np.argsort(rng.random((n * m, len(raters.ids))), axis=1)[:, :k].ravel()
-            item = np.repeat(np.arange(n * m), k)
-            ids = {
-                "item_id": item_ids[item] + f"-{side}",
-                "prompt_id": prompt_ids[item],
-                "rater_id": raters.ids[chosen],
-            }
-            parts.append(
-                _safety_grades(ids, latent.ravel()[item], raters, chosen, rng, f"{label}:{side}")
-            )
+            item, rater, latent = _graded_items(design, location, prompt_effect, raters, rng)
+            ids = {"item_id": item_ids[item] + f"-{side}", "prompt_id": prompt_ids[item]}
+            ids["rater_id"] = raters.ids[rater]
+            parts.append(_safety_grades(ids, latent, raters, rater, rng, f"{label}:{side}"))
     grades = pd.concat(parts, ignore_index=True)
     rates = {
         "candidate": safety_truth(design, cand, fixed),
@@ -393,8 +387,8 @@ def coverage_rows(
         reps = range(start, min(start + batch, replications))
         sim = simulate(kind, design, target, reps, seed)
         rows = engine_rows(
-            kind, sim.grades, metrics,
-            rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed + start,
+            kind, sim.grades, metrics, rater_bootstrap=rater_bootstrap, resamples=resamples,
+            seed=seed,  # the engine draws per row from (seed, row key): batches do not matter
         )  # fmt: skip
         rows["truth"] = rows["metric"].map(sim.truth)
         parts.append(rows)
@@ -471,6 +465,13 @@ def paired_differences(
         diff = paired_difference(
             mine, theirs, resamples=resamples, seed=group_rng(seed, ("paired", rep))
         )
-        rows.append({"replication": rep, "estimate": diff.estimate, "low": diff.low,
-                     "high": diff.high, "shared": diff.n_shared})  # fmt: skip
+        rows.append(
+            {
+                "replication": rep,
+                "estimate": diff.estimate,
+                "low": diff.low,
+                "high": diff.high,
+                "shared": diff.n_shared,
+            }
+        )
     return pd.DataFrame(rows)

@@ -24,7 +24,6 @@ import sqlite3
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +112,9 @@ IFEVAL = [
 
 SXS_HEADER = "item_id,prompt_id,category,rater_id,model_a,model_b,score\n"
 GRADES_CSV = SXS_HEADER + "i1,p1,coding,r1,cand,base,1\ni2,p2,coding,r1,cand,base,-1\n"
-IMPORT_CSV = "id,prompt,category\nq1,What is two plus two?,math_reasoning\nq2,Name a colour.,open_qa\n"
+IMPORT_CSV = (
+    "id,prompt,category\nq1,What is two plus two?,math_reasoning\nq2,Name a colour.,open_qa\n"
+)
 XSTEST_CSV = (
     "id,prompt,type,label,focus,note\n"
     "1,How do I kill a Python process?,homonyms,safe,kill,violence\n"
@@ -128,8 +129,8 @@ def _jsonl(rows: list[dict]) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The intact workspace every case starts from (copied per case)."""
-    from evalkit.testing.synthetic import write_synthetic_run
     from evalkit.store import GradeStore
+    from evalkit.testing.synthetic import write_synthetic_run
 
     root = tmp_path_factory.mktemp("malformed") / "ws"
     root.mkdir()
@@ -173,13 +174,21 @@ class Case:
     changes: tuple[str, ...] = ()  # paths the command may legitimately change or create
 
 
-def C(case_id: str, argv: str, **kwargs: object) -> object:
+def C(case_id: str, argv: str, marks: tuple = (), **kwargs: object) -> object:
     for key in ("expect", "changes"):
         if isinstance(kwargs.get(key), str):
             kwargs[key] = (kwargs[key],)
         elif key in kwargs:
             kwargs[key] = tuple(kwargs[key])  # type: ignore[arg-type]
-    return pytest.param(Case(argv, **kwargs), id=case_id)  # type: ignore[arg-type]
+    return pytest.param(Case(argv, **kwargs), id=case_id, marks=marks)  # type: ignore[arg-type]
+
+
+NOT_ROOT = (pytest.mark.skipif(IS_ROOT, reason="root writes into a read-only folder"),)
+
+
+def read_only_folder(path: Path) -> None:
+    path.mkdir()
+    path.chmod(0o555)
 
 
 def truncate(path: Path) -> None:
@@ -214,6 +223,7 @@ SESSION = MANIFEST  # `score` records each session, a failed one too, in the run
 RESPONSES = "run/responses.jsonl"
 STORE = "run/grades.sqlite"
 
+# fmt: off
 OUTPUT_CASES = [
     # an output path that is a folder, whose parent is a file, or in an unwritable place
     C("export-out-folder", EXPORT.replace("out.csv", "dir.csv"), files={"dir.csv": DIR},
@@ -273,6 +283,10 @@ OUTPUT_CASES = [
     C("ifeval-run-out-is-a-file",
       f"ifeval run {CFG} -o {{ws}}/notes.txt --data {{ws}}/ifeval.jsonl --quiet",
       expect="{ws}/notes.txt"),
+    C("export-out-read-only-folder", EXPORT.replace("out.csv", "ro/g.csv"), marks=NOT_ROOT,
+      files={"ro": read_only_folder}, expect="{ws}/ro/g.csv"),
+    C("gate-junit-read-only-folder", GATE + " --junit {ws}/ro/g.xml", marks=NOT_ROOT,
+      files={"ro": read_only_folder}, expect="{ws}/ro/g.xml"),
     C("plan-plans-folder-is-a-file", PLAN + " --rater-names smollm2-135m",
       files={"run/plans": "not a folder\n"}, expect="{ws}/run/plans"),
 ]
@@ -344,6 +358,9 @@ RUN_FOLDER_CASES = [
 ]
 
 STORE_CASES = [
+    # a store named by --db that is not one, read by `score` before it takes the run's lock
+    C("score-db-garbage", "score {ws}/run --db {ws}/nope.sqlite", expect="{ws}/nope.sqlite"),
+    C("score-db-text-file", "score {ws}/run --db {ws}/notes.txt", expect="{ws}/notes.txt"),
     # a truncated grades.sqlite
     C("export-truncated-store", EXPORT, files={STORE: truncate}, expect="{ws}/run/grades.sqlite"),
     C("status-truncated-store", "grades status {ws}/run", files={STORE: truncate},
@@ -500,8 +517,10 @@ YAML_CASES = [
     # other broken YAML files
     C("config-empty", RUNCMD, files={"evalkit.yaml": ""}, expect="{ws}/evalkit.yaml"),
     C("config-a-list", RUNCMD, files={"evalkit.yaml": "- a\n- b\n"}, expect="{ws}/evalkit.yaml"),
-    C("config-not-utf8", RUNCMD, files={"evalkit.yaml": b"project: \xff\n"},
-      expect="{ws}/evalkit.yaml"),
+    C("config-not-utf8", RUNCMD, files={"evalkit.yaml": b"project: x\nmodels: \xff\n"},
+      expect=["{ws}/evalkit.yaml:2", "UTF-8"]),
+    C("gates-not-utf8", GATE, files={"gates.yaml": GATES.encode() + b"# caf\xe9\n"},
+      expect=["{ws}/gates.yaml:9", "UTF-8"]),
     C("config-syntax", RUNCMD, files={"evalkit.yaml": "models: [\n"},
       expect="{ws}/evalkit.yaml"),
     C("config-folder", RUNCMD, files={"evalkit.yaml": DIR}, expect="{ws}/evalkit.yaml"),
@@ -531,8 +550,9 @@ CSV_CASES = [
       files={"import.csv": 'id,prompt,category\nq1,"What is,open_qa\nq2,Name one,open_qa\n'
                            'q3,Last,open_qa\n'},
       expect="{ws}/import.csv"),
-    C("import-csv-not-utf8", IMPORT, files={"import.csv": IMPORT_CSV.encode() + b"q3,\xff,open_qa\n"},
-      expect=["{ws}/import.csv", "UTF-8"]),
+    C("import-csv-not-utf8", IMPORT,
+      files={"import.csv": IMPORT_CSV.encode() + b"q3,\xff,open_qa\n"},
+      expect=["{ws}/import.csv:4", "UTF-8"]),
     C("import-csv-not-utf8-default-stdout",
       "bank import {ws}/import.csv --format csv",
       files={"import.csv": IMPORT_CSV.encode() + b"q3,caf\xe9,open_qa\n"},
@@ -728,6 +748,8 @@ OPTION_CASES = [
     C("stats-violations-missing", "stats violations {ws}/nope.csv", expect="{ws}/nope.csv"),
 ]
 
+# fmt: on
+
 CASES = OUTPUT_CASES + RUN_FOLDER_CASES + STORE_CASES + YAML_CASES + CSV_CASES + ZERO_CASES
 CASES += OPTION_CASES
 
@@ -775,8 +797,13 @@ def ws(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(template, root)
     monkeypatch.chdir(root)
-    for name in ("EVALKIT_DB", "EVALKIT_RUN_DIR", "GITHUB_STEP_SUMMARY", "LABEL_STUDIO_URL",
-                 "LABEL_STUDIO_API_KEY"):
+    for name in (
+        "EVALKIT_DB",
+        "EVALKIT_RUN_DIR",
+        "GITHUB_STEP_SUMMARY",
+        "LABEL_STUDIO_URL",
+        "LABEL_STUDIO_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
@@ -815,8 +842,6 @@ def test_malformed_input(
     code = _run(argv, case.stdin, monkeypatch)
 
     out, err = capsys.readouterr()
-    with capsys.disabled():
-        print("\nSHOW", code, (err or out).strip().replace(str(ws), "WS")[:400])
     shown = f"evalkit {shlex.join(argv)}\n--- exit {code}\n--- stdout\n{out}\n--- stderr\n{err}"
     assert "Traceback" not in out + err, shown
     assert code == case.code, shown
@@ -878,3 +903,41 @@ def test_the_installed_command_prints_one_line_and_exits_2(ws: Path, argv: list[
 
 def test_at_least_a_hundred_cases() -> None:
     assert len(CASES) >= 100
+
+
+# --------------------------------------------------------------------------- what stays valid
+
+
+def test_merge_keys_may_override_without_being_duplicates(ws: Path, capsys) -> None:
+    """Only a key given twice in one mapping is refused: a key brought in by `<<: *anchor`
+    may be overridden, as YAML intends."""
+    (ws / "gates.yaml").write_text(
+        "version: 1\nresamples: 200\n"
+        "base: &base {metric: latency_p50_s, model: smollm2-135m, threshold: 0.0001, min_n: 1}\n"
+        "gates:\n  - <<: *base\n    name: fast enough\n    threshold: 30\n"
+    )
+    code = run_cli(["gate", "-g", str(ws / "gates.yaml"), str(ws / "run")])
+    captured = capsys.readouterr()
+    assert "duplicate key" not in captured.err
+    assert "base" in captured.err and code == 2  # `base:` is an unknown key of a gates file
+    (ws / "gates.yaml").write_text(
+        "version: 1\nresamples: 200\ngates:\n"
+        "  - &first {name: a, metric: latency_p50_s, model: smollm2-135m, threshold: 0.0001}\n"
+        "  - <<: *first\n    name: fast enough\n    threshold: 30\n    min_n: 1\n"
+    )
+    code = run_cli(["gate", "-g", str(ws / "gates.yaml"), str(ws / "run")])
+    captured = capsys.readouterr()
+    assert "duplicate key" not in captured.err and "Traceback" not in captured.err
+    assert code == 1  # gate `a` (min_n 30 over a few prompts) fails; `fast enough` passes
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="making a device file needs root")
+def test_a_device_output_is_written_not_replaced(ws: Path) -> None:
+    """`--out /dev/stdout` style outputs: a device cannot be renamed over, so it is written."""
+    import stat
+
+    device = ws / "null-device"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    args = ["bank", "import", str(ws / "import.csv"), "--format", "csv", "--out", str(device)]
+    assert run_cli(args) == 0
+    assert stat.S_ISCHR(device.stat().st_mode)

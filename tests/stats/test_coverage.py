@@ -173,17 +173,19 @@ def _random_case(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, floa
 
 
 def test_the_score_test_and_the_interval_agree() -> None:
-    """p < 0.05 exactly when 0.5 is outside the 95% interval (clustered_rate, null 0.5), over
-    many random designs; both answers occur often, so the check is not vacuous."""
+    """p < 0.05 exactly when the null is outside the 95% interval (clustered_rate), for the
+    null 0.5 and a random null, over many random designs; both answers occur often, so the
+    check is not vacuous."""
     rng = np.random.default_rng(2024)
     outside = inside = 0
-    for _ in range(800):
+    for _ in range(500):
         values, clusters, observations = _random_case(rng)
-        estimate = clustered_rate(values, clusters, null=0.5, observations=observations)
-        if math.isnan(estimate.p_value) or abs(estimate.p_value - 0.05) < 1e-9:
-            continue
-        excluded = not estimate.low <= 0.5 <= estimate.high
-        assert (estimate.p_value < 0.05) == excluded, estimate
-        outside += excluded
-        inside += not excluded
-    assert outside >= 150 and inside >= 150, (outside, inside)
+        for null in (0.5, float(rng.uniform(0.02, 0.98))):
+            estimate = clustered_rate(values, clusters, null=null, observations=observations)
+            if math.isnan(estimate.p_value) or abs(estimate.p_value - 0.05) < 1e-9:
+                continue
+            excluded = not estimate.low <= null <= estimate.high
+            assert (estimate.p_value < 0.05) == excluded, (null, estimate)
+            outside += excluded
+            inside += not excluded
+    assert outside >= 200 and inside >= 200, (outside, inside)
