@@ -438,10 +438,13 @@ def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
-    """`streamlit run app/rater_app.py`, headless, no usage statistics, no file watching."""
-    from evalkit.paths import PROJECT_ROOT
+    """`streamlit run rater_app.py` (the repository's app/ or the installed package's copy),
+    headless, no usage statistics, no file watching."""
+    from evalkit.paths import APP_DIR
 
-    script = PROJECT_ROOT / "app" / "rater_app.py"
+    script = APP_DIR / "rater_app.py"
+    if not script.is_file():
+        raise UserError(f"{script}: the rater app is missing from this evalkit installation")
     return [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.address", host,

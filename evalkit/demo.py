@@ -21,7 +21,7 @@ import yaml
 
 from evalkit.errors import UserError
 from evalkit.jsonio import write_records
-from evalkit.paths import PROJECT_ROOT, PROMPTS_DIR
+from evalkit.paths import EXAMPLES_DIR, PROMPTS_DIR
 from evalkit.records import CATEGORIES, Prompt
 from evalkit.runner import load_prompts
 
@@ -251,6 +251,9 @@ def _say(text: str) -> None:
 
 
 def default_gates() -> Path:
-    """examples/gates.yaml, named relative to the current folder when it is the project's."""
-    relative = Path("examples/gates.yaml")
-    return relative if relative.is_file() else PROJECT_ROOT / relative
+    """The project's gates file in the current folder (`gates.yaml`, as `evalkit init` writes
+    it, or the repository's `examples/gates.yaml`), else the example evalkit ships."""
+    for relative in (Path("gates.yaml"), Path("examples/gates.yaml")):
+        if relative.is_file():
+            return relative
+    return EXAMPLES_DIR / "gates.yaml"

@@ -1,13 +1,40 @@
-"""Where evalkit finds shared data and keeps its cache."""
+"""Where evalkit finds shared data and keeps its cache.
+
+The prompt sets, rubrics, rater app and example files live in the repository's top-level
+`prompts/`, `rubrics/`, `app/` and `examples/` folders. A wheel ships them as package data under
+`evalkit/_data/` (pyproject.toml maps `evalkit._data.<name>` to the folder `<name>`), so an
+installed evalkit finds them through `importlib.resources`; a source checkout (the editable
+install the repository uses) falls back to the folders themselves.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
-RUBRICS_DIR = PROJECT_ROOT / "rubrics"
+SHIPPED = ("prompts", "rubrics", "app", "examples")
+
+
+def shipped_dir(name: str) -> Path:
+    """The folder evalkit ships as `name` (one of SHIPPED): the installed package data, else
+    the repository's top-level folder."""
+    if name not in SHIPPED:
+        raise ValueError(f"unknown shipped folder {name!r} (known: {', '.join(SHIPPED)})")
+    packaged = resources.files("evalkit") / "_data" / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    repository = PROJECT_ROOT / name
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and repository.is_dir():
+        return repository
+    return Path(str(packaged))  # missing: errors name where evalkit looked
+
+
+PROMPTS_DIR = shipped_dir("prompts")
+RUBRICS_DIR = shipped_dir("rubrics")
+APP_DIR = shipped_dir("app")
+EXAMPLES_DIR = shipped_dir("examples")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path | None:

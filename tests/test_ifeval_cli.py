@@ -319,7 +319,8 @@ def test_summary_intervals_are_the_ones_stats_ifeval_prints(tmp_path, capsys):
     summary = ifeval_module.summarize(results, model="m")
     for metric, name in ifeval_module.TABLE_METRICS.items():
         rate, row = getattr(summary, metric), rows[name]
-        assert (rate.k, rate.n) == (row["k"], row["n"])
+        assert (rate.k, rate.n) == (row["k"], row["n_items"])
+        assert row["n"] == 40  # the independent unit: prompts
         assert (rate.ci_low, rate.ci_high) == pytest.approx((row["low"], row["high"]), abs=1e-6)
     # 3 instructions per prompt that pass or fail together: wider than Wilson over 120 draws
     inst = summary.inst_level_strict

@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "demo",  # evalkit demo
     "embedded",  # evalkit embedded install
     "graders",  # evalkit graders eval refusal|factuality|judge
+    "init",  # evalkit init DIR
 )
 
 

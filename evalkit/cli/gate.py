@@ -38,6 +38,12 @@ def register(app: typer.Typer) -> None:
         db: str | None = typer.Option(
             None, "--db", help="Grade store URL (default: $EVALKIT_DB, else RUN_DIR/grades.sqlite)."
         ),
+        history: Path | None = typer.Option(
+            None,
+            "--history",
+            help="A JSONL history file: this run's verdicts are appended, and the Markdown "
+            "summary gets a one-line trend per gate over every run recorded there.",
+        ),
     ) -> None:
         """Decide release gates on the runs' 95% intervals; exit 0 pass, 1 fail, 2 missing data."""
         from evalkit.gates import junit_xml, load_gates, markdown_summary, run_gates
@@ -50,7 +56,18 @@ def register(app: typer.Typer) -> None:
         frames = load_runs(list(run_dirs), db)
         report = run_gates(spec, frames, db, [str(d) for d in run_dirs])
         print_verdicts(report)
-        summary = markdown_summary(report)
+        trends = None
+        if history:
+            from evalkit.report.history import (
+                append_history,
+                read_history,
+                trend_lines,
+                verdict_records,
+            )
+
+            append_history(history, verdict_records(report))
+            trends = trend_lines(read_history(history))
+        summary = markdown_summary(report, trends)
         outputs = {junit: junit_xml(report)} if junit else {}
         if markdown:
             outputs[markdown] = summary

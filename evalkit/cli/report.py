@@ -51,9 +51,19 @@ def register(app: typer.Typer) -> None:
             help="Add prediction-powered rows where judge and human grades overlap. On by itself "
             "when a gate reads them.",
         ),
+        history: list[Path] = typer.Option(
+            None,
+            "--history",
+            help="Earlier release runs, oldest first (repeatable): a section with each headline "
+            "metric (each gate) over the releases, this report's runs last.",
+        ),
         db: str | None = typer.Option(None, "--db", help="Grade store URL."),
     ) -> None:
-        """Write a self-contained HTML report (+ Markdown, + PDF) for leadership."""
+        """Write a self-contained HTML report (+ Markdown, + PDF) for leadership.
+
+        Example: evalkit report runs/rc3 --out reports/rc3 --gates gates.yaml
+        --history runs/rc1 --history runs/rc2
+        """
         from evalkit.gates import headline, load_gates, run_gates
         from evalkit.jsonio import check_outputs
         from evalkit.report import ReportOptions, write_report
@@ -62,6 +72,7 @@ def register(app: typer.Typer) -> None:
         check_outputs(out / "index.html", out / "report.md")  # before the work, not after it
         frames = load_runs(list(run_dirs), db)
         verdicts = None
+        spec = None
         if gates:
             from evalkit.stats.length import METRIC as LENGTH_CONTROLLED
 
@@ -86,6 +97,12 @@ def register(app: typer.Typer) -> None:
             length_control=length_control,
             ppi=ppi,
         )
+        if history:
+            from evalkit.report.history import history_table
+
+            options.history = history_table(
+                [*history, *run_dirs], spec, db=db, seed=options.seed, resamples=options.resamples
+            )
         result = write_report(frames, out, verdicts, options, pdf=pdf)
         typer.echo(f"wrote {result.html}")
         typer.echo(f"wrote {result.markdown}")

@@ -144,6 +144,10 @@ class Evaluator:
         """(prompt_id, value) of the items behind a gate's row: what a paired comparison
         resamples."""
         info = gate.info
+        if info.family == "lmeval":
+            from evalkit.suites.lmeval import lmeval_items
+
+            return lmeval_items(self.frames, gate.metric, model)
         if not info.graded:
             from evalkit.stats.measured import measured_items
 

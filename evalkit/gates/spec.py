@@ -57,6 +57,15 @@ class Gate(BaseModel):
     @classmethod
     def _known_metric(cls, value: str) -> str:
         known = metrics()
+        if value.startswith("lmeval:") and value.count(":") >= 2:
+            from evalkit.stats.table import Metric, register_metric
+
+            # an lm-eval task's metric: known once its scores are read; a rate until then
+            if value not in known:
+                register_metric(
+                    Metric(value, "lmeval", "rate", True, f"lm-eval {value[7:]}", graded=False)
+                )
+            return value
         if value not in known:
             raise ValueError(f"unknown metric {value!r} (known: {', '.join(sorted(known))})")
         return value

@@ -26,6 +26,7 @@ import pandas as pd
 from evalkit.gates import GateReport, headline, verdict_rows
 from evalkit.report import charts
 from evalkit.report.charts import Point, Segment, StackRow
+from evalkit.report.history import history_context
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.stats.frames import RunFrames
 from evalkit.stats.table import ALL, Metric, format_row, metrics, parse_group
@@ -92,6 +93,9 @@ class ReportOptions:
     length_control: bool = False  # add the length-controlled win rates (slower)
     ppi: bool = False  # add prediction-powered rows where judge and human grades overlap
     notes: list[str] = field(default_factory=list)
+    # release history: earlier runs, oldest first (this report's runs come last), read through
+    # `history_table`, which the report renders as its own section
+    history: Any = None
 
 
 # ---------------------------------------------------------------- reading the long table
@@ -958,6 +962,7 @@ def report_context(
         "seed": options.seed,
         "resamples": options.resamples,
         "rater_bootstrap": options.rater_bootstrap,
+        "history": history_context(options.history) if options.history is not None else None,
     }
     context["glance"] = at_a_glance(table, context, frames, options)
     return context

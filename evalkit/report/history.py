@@ -549,7 +549,7 @@ def history_chart(part: pd.DataFrame, width: int = 760, height: int = 250) -> Ma
     )
     body.append(_text(left + 86, 14, "95% interval", fill=MUTED))
     legend_x = left + 172
-    if _finite(threshold):
+    if _finite(threshold) and not off_chart:
         body.append(
             f'<line x1="{legend_x}" y1="10" x2="{legend_x + 22}" y2="10" stroke="{THRESHOLD}" '
             'stroke-width="2" stroke-dasharray="6 4"/>'

@@ -58,7 +58,7 @@ SCORER_PACKAGES = ("evalkit.scoring", "evalkit.suites", "evalkit.summarization")
 # what `evalkit score` prints of the statistics: these metrics (and the IFEval family) as the
 # automatic graders and programs measure them
 STATISTICS_METRICS = ("violation_rate", "over_refusal_rate")
-STATISTICS_FAMILIES = ("ifeval",)
+STATISTICS_FAMILIES = ("ifeval", "lmeval")
 STATISTICS_GRADERS = ("auto", "program")
 # scorers whose scores the statistics read (shown as statistics rows, not counted again)
 STATISTICS_SCORERS = (REFUSAL_SCORER, "ifeval")
@@ -171,7 +171,8 @@ def _score(
         if not response.ok:
             result.errors[(suite, response.model)] += 1
     for suite, suite_responses in sorted(by_suite.items()):
-        scorer = scorers.get(suite)
+        # a suite's own scorer, or its family's (`lmeval:*` scores every `lmeval:<task>`)
+        scorer = scorers.get(suite) or scorers.get(suite.partition(":")[0] + ":*")
         if scorer is None:
             result.unscored_suites[suite] = len(suite_responses)
             continue

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, group_rng
-from evalkit.stats.estimate import clustered_rate, two_way_bootstrap
+from evalkit.stats.estimate import clustered_rate, holm, two_way_bootstrap
 from evalkit.stats.table import ALL, COLUMNS, REGISTRY, Metric, group_key
 
 VALUE_COLUMNS = [
@@ -160,17 +160,11 @@ def _rate_row(
 
 def _holm(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Holm-adjusted p-values across the rows of each (metric, graders)."""
-    from statsmodels.stats.multitest import multipletests
-
     table["p_adjusted"] = np.nan
     if table.empty:
         return table
     for _, index in table.groupby(["metric", "graders"]).groups.items():
-        p = table.loc[index, "p_value"].astype(float)
-        tested = p.notna()
-        if tested.any():
-            _, adjusted, _, _ = multipletests(p[tested].to_numpy(), alpha=alpha, method="holm")
-            table.loc[p[tested].index, "p_adjusted"] = adjusted
+        table.loc[index, "p_adjusted"] = holm(table.loc[index, "p_value"].astype(float))
     return table
 
 
@@ -253,8 +247,12 @@ def statistics_table(
         values, pool=pool, confidence=confidence, rater_bootstrap=rater_bootstrap,
         resamples=resamples, seed=seed,
     )  # fmt: skip
-    measured = measured_table(frames, confidence=confidence, seed=seed)
+    measured = measured_table(frames, confidence=confidence, seed=seed, resamples=resamples)
     parts = [graded, measured]
+    if getattr(frames, "run_dirs", None):
+        from evalkit.suites.lmeval import lmeval_rows  # any lm-eval task scored in the runs
+
+        parts.append(lmeval_rows(frames, confidence=confidence, resamples=resamples, seed=seed))
     if length_control:
         from evalkit.stats.length import length_controlled_rows
 

@@ -139,28 +139,35 @@ def quantile_interval(
     resamples: int,
     rng: np.random.Generator,
 ) -> tuple[float, float, float]:
-    """(point, low, high) of a quantile, prompts resampled with replacement."""
+    """(point, low, high) of a quantile (the inverted-CDF definition), prompts resampled with
+    replacement: each draw weights the sorted values by how often their prompt was drawn, so
+    every draw's quantile is one cumulative sum, all draws at once."""
     values = data[column].to_numpy(dtype=float)
     codes, uniques = pd.factorize(data["prompt_id"])
-    point = float(np.quantile(values, q))
+    point = float(np.quantile(values, q, method="inverted_cdf"))
     n = len(uniques)
     if n < 2:
         return point, float("nan"), float("nan")
-    draws = np.empty(resamples)
+    order = np.argsort(values, kind="stable")
     counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
-    for b in range(resamples):
-        draws[b] = np.quantile(np.repeat(values, counts[b][codes]), q)
+    weights = counts[:, codes[order]].astype(float)  # B x values, in sorted order
+    cumulative = np.cumsum(weights, axis=1)
+    crossing = (cumulative >= q * cumulative[:, -1:]).argmax(axis=1)
+    draws = values[order][crossing]
     alpha = (1 - confidence) / 2
     low, high = np.quantile(draws, [alpha, 1 - alpha])
     return point, float(low), float(high)
 
 
 def measured_table(
-    frames: RunFrames, confidence: float = 0.95, seed: int | None = None
+    frames: RunFrames,
+    confidence: float = 0.95,
+    seed: int | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
 ) -> pd.DataFrame:
     """The program-measured rows of a run's frames (IFEval and latency)."""
     rows = ifeval_rows(frames.ifeval, confidence)
-    rows += latency_rows(frames.responses, confidence, seed=seed)
+    rows += latency_rows(frames.responses, confidence, resamples=resamples, seed=seed)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -1,7 +1,8 @@
 """Ranking: Bradley–Terry strengths over every pairwise comparison, with bootstrap intervals.
 
-Each graded item is one "battle" between its two models, decided by the side-by-side rule
-(mean of raters' scores → win / tie / loss). A tie counts as half a win for each side. The
+Each graded item is one "battle" between its two models; its outcome is the share of raters
+preferring model_a, ties as half (the headline side-by-side estimand), so the fit does not
+depend on how many raters graded an item. The
 strengths β maximise the Bradley–Terry likelihood P(i beats j) = 1 / (1 + e^(βj − βi)) with a
 weak ridge (λ = 0.01, so a model that wins every battle stays finite); they are centred at mean
 0 and also shown on the familiar Elo-like scale 1000 + 400·β / ln 10 (as Chatbot Arena does).
@@ -19,8 +20,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
 from evalkit.stats.bootstrap import percentile_interval, rng_for
-from evalkit.stats.frames import graders_first
-from evalkit.stats.sxs import item_outcomes
+from evalkit.stats.frames import graders_first, normalize
 
 ELO_SCALE = 400 / np.log(10)
 RIDGE = 0.01
@@ -55,9 +55,22 @@ def fit_bradley_terry(
 
 
 def battles(frame: pd.DataFrame, candidates: Sequence[str] | None = None) -> pd.DataFrame:
-    """Unique (graders, model_a, model_b, y) rows with counts; y = 1 win, 0.5 tie, 0 loss."""
-    items = item_outcomes(frame, candidates)
-    items["y"] = (items["outcome"] + 1) / 2
+    """Unique (graders, model_a, model_b, y) rows with counts; y = the item's share of raters
+    preferring model_a, ties as half. `candidates`: keep only battles involving them."""
+    frame = normalize(frame, "sxs")
+    frame = frame[~frame["is_gold"].astype(bool)]
+    if candidates:
+        frame = frame[frame["model_a"].isin(candidates) | frame["model_b"].isin(candidates)]
+    score = frame["score"].astype(float)
+    pref = (score > 0).astype(float) + (score == 0).astype(float) / 2
+    items = (
+        frame.assign(pref=pref, graders=frame["grader"])
+        .groupby(["graders", "model_a", "model_b", "item_id"], observed=True)["pref"]
+        .mean()
+        .rename("y")
+        .reset_index()
+        .rename(columns={"model_a": "candidate", "model_b": "baseline"})
+    )
     return (
         items.groupby(["graders", "candidate", "baseline", "y"], observed=True)
         .size()

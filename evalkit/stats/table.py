@@ -70,10 +70,11 @@ REGISTRY: dict[str, Metric] = {}
 
 
 def register_metric(metric: Metric) -> Metric:
-    """Add a metric to the registry (a second registration of the same name must be equal)."""
+    """Add a metric to the registry. A second registration of the same name must come from the
+    same family (which may refine it, as lm-eval metrics are once their scores are read)."""
     existing = REGISTRY.get(metric.name)
-    if existing is not None and existing != metric:
-        raise ValueError(f"metric {metric.name!r} is already registered differently")
+    if existing is not None and existing.family != metric.family:
+        raise ValueError(f"metric {metric.name!r} is already registered by {existing.family}")
     REGISTRY[metric.name] = metric
     return metric
 

@@ -28,7 +28,8 @@ from evalkit.jsonio import iter_json_lines
 from evalkit.paths import data_dir
 from evalkit.records import Message, Prompt, Response, Score
 from evalkit.scoring import ScoringContext, register_scorer
-from evalkit.stats import ifeval as stats_ifeval
+from evalkit.stats.measured import IFEVAL as TABLE_IFEVAL
+from evalkit.stats.measured import ifeval_rows
 from evalkit.stats.proportions import wilson_interval
 from evalkit.suites.ifeval_checker import checker
 
@@ -42,9 +43,14 @@ ITEM_SEED = 0
 # below this many distinct (prompt, response) pairs a process pool costs more than it saves
 POOL_MIN_ITEMS = 4000
 METRICS = ("prompt_level_strict", "prompt_level_loose", "inst_level_strict", "inst_level_loose")
-# the same four, as the statistics' table names them (prompt_strict, ..., in the same order)
-TABLE_METRICS = dict(zip(METRICS, stats_ifeval.METRICS, strict=True))
-METRIC_LABELS = {metric: stats_ifeval.LABELS[TABLE_METRICS[metric]] for metric in METRICS}
+# the same four, as the statistics' long table names them (ifeval_prompt_strict, ...)
+TABLE_METRICS = dict(zip(METRICS, TABLE_IFEVAL, strict=True))
+METRIC_LABELS = {
+    "prompt_level_strict": "prompt-level strict",
+    "prompt_level_loose": "prompt-level loose",
+    "inst_level_strict": "instruction-level strict",
+    "inst_level_loose": "instruction-level loose",
+}
 
 
 # --------------------------------------------------------------------------- loading
@@ -311,11 +317,12 @@ class Rate:
 
     @classmethod
     def of_row(cls, row: pd.Series) -> Rate:
-        """A row of a statistics table (k, n, rate, low, high), with the interval it holds."""
+        """A row of the long table: k of n items (responses, or instructions), its estimate and
+        its interval (clustered by prompt)."""
         return cls(
-            k=int(row["k"]),
-            n=int(row["n"]),
-            rate=float(row["rate"]),
+            k=int(round(float(row["k"]))),
+            n=int(row["n_items"]),
+            rate=float(row["estimate"]),
             ci_low=float(row["low"]),
             ci_high=float(row["high"]),
         )
@@ -420,7 +427,7 @@ def summarize(results: Sequence[IFEvalResult], model: str = "") -> IFEvalSummary
         }
         for row in by_instruction(frame).itertuples()
     }
-    table = stats_ifeval.ifeval_table(accuracy_frame(results, model)).set_index("metric")
+    table = pd.DataFrame(ifeval_rows(accuracy_frame(results, model))).set_index("metric")
     accuracies = {
         metric: Rate.of_row(table.loc[name]) if name in table.index else Rate.of(0, 0)
         for metric, name in TABLE_METRICS.items()

@@ -86,7 +86,6 @@ SCORER_KEY = "lmeval:*"
 FAMILY = "lmeval"
 FORMATS = ("multiturn", "singleturn", "plain")
 GENERATE = "generate_until"
-NEEDS_LOGPROBS = ("loglikelihood", "loglikelihood_rolling", "multiple_choice")
 # lm-eval's models generate this many tokens when a task sets no max_gen_toks
 DEFAULT_MAX_GEN_TOKS = 256
 NO_FILTER = "none"
@@ -111,7 +110,7 @@ def quiet_lm_eval() -> Iterator[None]:
     logger = logging.getLogger("lm_eval")
     level = logger.level
     logger.setLevel(logging.ERROR)
-    bars = not datasets.is_progress_bar_enabled()
+    bars_were_on = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     progress = task_module.tqdm
     task_module.tqdm = lambda iterable=None, *args, **kwargs: iterable  # type: ignore[assignment]
@@ -119,7 +118,7 @@ def quiet_lm_eval() -> Iterator[None]:
         yield
     finally:
         task_module.tqdm = progress
-        if not bars:
+        if bars_were_on:
             datasets.enable_progress_bars()
         logger.setLevel(level)
 
@@ -318,16 +317,23 @@ def build_suites(
         raise UserError(f"--limit must be at least 1 (got {limit})")
     paths = _include_paths(include_path)
     spec = _spec(task)
-    manager, tasks = load_tasks(spec, paths)
     random_seed, other_seed = _lm_eval_seeds()
     seed = other_seed if fewshot_seed is None else fewshot_seed
+    # seeded as `simple_evaluate` seeds before loading: a task's process_docs may draw from
+    # Python's generator (gpqa shuffles its choices), when the task is loaded and again when its
+    # requests are built, so loading and building share one seeded stream, in lm-eval's order
+    with _seeded(random_seed, other_seed):
+        manager, tasks = load_tasks(spec, paths)
+        built = {}
+        for name, lm_task in tasks.items():
+            shots = _configure_fewshot(lm_task, num_fewshot, seed)
+            with quiet_lm_eval():
+                built[name] = (shots, _build_requests(lm_task, limit, fmt, system_instruction))
     import lm_eval
 
     suites = []
     for name, lm_task in tasks.items():
-        shots = _configure_fewshot(lm_task, num_fewshot, seed)
-        with quiet_lm_eval(), _seeded(random_seed, other_seed):
-            instances = _build_requests(lm_task, limit, fmt, system_instruction)
+        shots, instances = built[name]
         source = (lm_task.config.metadata or {}).get("config_source")
         settings = {
             "spec": spec,
@@ -382,8 +388,8 @@ def _configure_fewshot(task: Any, num_fewshot: int | None, seed: int) -> int:
 
 @contextlib.contextmanager
 def _seeded(random_seed: int, numpy_seed: int) -> Iterator[None]:
-    """Python's and numpy's global generators seeded as `simple_evaluate` seeds them (a task's
-    `process_docs` may draw from them), restored after."""
+    """Python's and numpy's global generators seeded as `simple_evaluate` seeds them, and
+    restored after (the caller's random state is not disturbed)."""
     python_state, numpy_state = random.getstate(), np.random.get_state()
     random.seed(random_seed)
     np.random.seed(numpy_seed)

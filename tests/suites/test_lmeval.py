@@ -404,7 +404,13 @@ def test_multiple_choice_tasks_are_refused_in_one_line(in_data, capsys):
     assert "vLLM" in err and "llama.cpp" in err
 
 
-def test_an_unknown_task_says_what_is_close(in_data, capsys):
+def test_an_unknown_task_says_what_is_close(in_data, capsys, monkeypatch):
+    from lm_eval.tasks import TaskManager
+
+    def local_only(spec, include_path):  # lm-eval's own ~15,000 task files take ~15 s to index
+        return TaskManager(include_path=list(include_path), include_defaults=False)
+
+    monkeypatch.setattr(lmeval, "task_manager", local_only)
     args = ["suites", "lm-eval", "evalkit_arth", "--include-path", "."]
     assert run_cli(args) == 2
     err = capsys.readouterr().err
