@@ -452,8 +452,8 @@ def grades_export_command(
         source = store.display_url
     if frame.empty:  # an export of nothing is a mistake to say, not an empty file
         raise UserError(
-            f"{run_dir or source}: no {kind} grades to export from {source}"
-            + ("" if include_auto else " (automatic grades are left out without --include-auto)")
+            f"{source}: no {kind} grades to export (n = 0)"
+            + ("" if include_auto else "; automatic grades are left out without --include-auto")
         )
     write_frame(frame, out)
     typer.echo(f"exported {len(frame)} {kind} grades from {source} to {out}")

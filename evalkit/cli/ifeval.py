@@ -269,9 +269,12 @@ def suites_export(
 
     Example: evalkit suites export xstest --out runs/xstest.prompts.jsonl
     """
-    from evalkit.jsonio import write_records
+    from evalkit.jsonio import check_outputs, write_records
     from evalkit.suites.public import load_public_suite
 
+    check_outputs(out)  # before the work
+    if data is not None and not data.is_absolute() and data.exists():
+        data = data.absolute()  # a path typed on the command line is from here first
     prompts = load_public_suite(name, data_dir, data)
     prompts = prompts[:limit] if limit else prompts
     count = write_records(out, prompts)

@@ -168,6 +168,29 @@ def _holm(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return table
 
 
+def one_automatic_grader(values: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, str]]:
+    """Keep one automatic grader per (metric, model, baseline): an LLM judge (`judge:*`) before
+    a rule-based scorer (`auto:*`), so an "auto" row never mixes two graders; returns the kept
+    values and, per key, the grader(s) behind its auto row (for the method text)."""
+    auto = values["graders"] == "auto"
+    if not auto.any():
+        return values, {}
+    keys = ["metric", "model", "baseline"]
+    judged = values[auto & values["rater_id"].astype(str).str.startswith("judge:")]
+    judged_keys = set(map(tuple, judged[keys].drop_duplicates().to_numpy()))
+    row_keys = list(map(tuple, values[keys].to_numpy()))
+    is_judge = values["rater_id"].astype(str).str.startswith("judge:").to_numpy()
+    drop = [
+        bool(a) and not j and key in judged_keys
+        for a, j, key in zip(auto.to_numpy(), is_judge, row_keys, strict=True)
+    ]
+    kept = values[~np.asarray(drop, dtype=bool)]
+    names: dict[tuple, str] = {}
+    for key, part in kept[kept["graders"] == "auto"].groupby(keys, sort=False):
+        names[tuple(key)] = ", ".join(sorted(part["rater_id"].astype(str).unique()))
+    return kept, names
+
+
 def kind_rows(
     kind_values: Iterable[tuple[pd.DataFrame, Sequence[str]]],
     *,
@@ -182,15 +205,24 @@ def kind_rows(
     for values, groups in kind_values:
         if values.empty:
             continue
+        values, auto_names = one_automatic_grader(values)
         if pool:
             values = pd.concat([values, values.assign(graders="any")], ignore_index=True)
         items = item_values(values, groups)
-        parts.append(
-            rate_rows(
-                items, groups, confidence=confidence, grade_values=values,
-                rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed,
-            )
+        rows = rate_rows(
+            items, groups, confidence=confidence, grade_values=values,
+            rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed,
         )  # fmt: skip
+        if auto_names and not rows.empty:
+            for index in rows.index[rows["graders"] == "auto"]:
+                key = (
+                    rows.at[index, "metric"],
+                    rows.at[index, "model"],
+                    rows.at[index, "baseline"],
+                )
+                if key in auto_names:
+                    rows.at[index, "method"] += f"; automatic grader: {auto_names[key]}"
+        parts.append(rows)
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=[*COLUMNS, "p_adjusted"])

@@ -1,14 +1,38 @@
-"""Text rules shared by the generator, the corpus reader and the checks.
+"""Text rules shared by the corpus reader, the authored-sample checks, the audit and the
+summary checks.
 
-One place defines what a sentence is, how text is normalized and when a key fact counts as
-present, so "the key fact is in the input" (checked when a set is built) and "the key fact is
-in the summary" (checked per response) use the very same rule.
+One place defines what a sentence is, how text is normalized and when a key fact (or one of its
+anchors) counts as present, so "the anchor is in the input" (checked when a sample is written
+and when a set is built) and "the anchor is in the summary" (checked per response) use the very
+same rule.
 
-Normalization: lower case, accents removed, possessive 's dropped, plural -s stripped;
-numbers lose thousands separators, currency signs and trailing decimal zeros ("$1,200.00" ==
-"1200"); ordinals lose their suffix ("13th" == "13"); times become 12-hour "h:mm" without
-am/pm ("3:30 PM" == "15:30" == "3.30pm" -> "3:30"); month and weekday abbreviations are
-spelled out ("Thu, Mar 13" == "Thursday, March 13"); small number words become digits.
+Latin-script normalization: lower case, accents removed (and ł, đ, ø, æ, œ, ß, ı spelled out),
+possessive 's dropped, plural -s stripped; numbers lose thousands separators, currency signs and
+trailing decimal zeros ("$1,200.00" == "1200"); ordinals lose their suffix ("13th" == "13");
+times become 12-hour "h:mm" without am/pm ("3:30 PM" == "15:30" == "3.30pm" == "15h30" ->
+"3:30"); month and weekday abbreviations are spelled out ("Thu, Mar 13" == "Thursday, March
+13"); small number words become digits.
+
+Other scripts (Hangul, kana, CJK, Arabic, Greek, Cyrillic, Hebrew, Devanagari, Thai...): a run of
+letters of such a script is one token, NFKC-normalized and case-folded (Greek accents, Arabic
+vowel marks and tatweel dropped, Arabic alef variants unified), and a fact's token of that kind
+is found in a text when it occurs there as a substring (so "수빈" is found in "수빈이가", and a
+Chinese or Japanese word inside a sentence written without spaces). Before that, what can be
+read as a number, a date or a time is turned into the Latin forms above, so an English summary
+can match it: digits of any script become 0-9; "3月29日", "3월 29일" -> "march 29"; "8号",
+"12일" -> "8", "12"; "14시 50분", "11点30分", "11時半" -> "2:50", "11:30", "11:30"; CJK and
+Korean weekdays, and Greek, Russian and Arabic month names, are translated. A time given by the
+hour only ("12시", "11点", "13時", and the Latin "13h") becomes an hour token ("12h") that a text
+also holds when it has the bare number ("12") or the 12-hour time ("12:00", "noon", "12 pm";
+"13h" and "1:00" match each other, since am/pm is dropped everywhere).
+
+What the rule cannot do: it does not translate or transliterate words, so a name or a word
+written in another script ("수빈", "胃カメラ", "مكتب") is found in a summary only when the summary
+keeps it in that script (an English summary writing "Subin" misses it; an author who wants an
+English summary to match anchors a number, a date or a Latin-script name instead); numbers
+written as words in other scripts ("十一点", "три") and relative dates ("오늘 밤", "明天") are
+not read; a bare "12" in a text counts as the hour 12 for an hour anchor; and Latin "5h" (five
+hours) reads as the time 5:00.
 """
 
 from __future__ import annotations

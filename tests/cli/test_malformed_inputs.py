@@ -196,6 +196,15 @@ def truncate(path: Path) -> None:
     path.write_bytes(data[: len(data) // 3])
 
 
+def damage(path: Path) -> None:
+    """Garbage over every other page past the schema: the header is intact, the data is not."""
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        for offset in range(4096 * 3, size, 4096 * 2):
+            handle.seek(offset + 100)
+            handle.write(b"\xde\xad\xbe\xef" * 200)
+
+
 def sqlite_without_schema(path: Path) -> None:
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as conn:
@@ -377,6 +386,11 @@ STORE_CASES = [
       expect="{ws}/run/grades.sqlite"),
     C("app-truncated-store", "app {ws}/run", files={STORE: truncate},
       expect="{ws}/run/grades.sqlite"),
+    # a store damaged inside: found by the query that reads the damaged pages
+    C("stats-sxs-damaged-store", "stats sxs {ws}/run", files={STORE: damage},
+      expect=["{ws}/run/grades.sqlite", "damaged"]),
+    C("gate-damaged-store", GATE, files={STORE: damage},
+      expect=["{ws}/run/grades.sqlite", "damaged"]),
     # --db pointing at a text file, a folder, an empty or foreign SQLite file
     C("export-db-text-file", EXPORT + " --db {ws}/notes.txt", expect="{ws}/notes.txt"),
     C("raters-list-db-text-file", "raters list --db {ws}/notes.txt", expect="{ws}/notes.txt"),
@@ -605,6 +619,13 @@ CSV_CASES = [
     C("stats-sxs-csv-not-utf8", "stats sxs {ws}/grades.csv",
       files={"grades.csv": GRADES_CSV.encode() + b"i3,p\xff,coding,r1,cand,base,0\n"},
       expect=["{ws}/grades.csv", "UTF-8"]),
+    C("stats-sxs-csv-header-not-utf8", "stats sxs {ws}/grades.csv",
+      files={"grades.csv": b"item_id,prompt_id,caf\xe9\ni1,p1,x\n"},
+      expect=["{ws}/grades.csv:1", "UTF-8"]),
+    C("suites-export-relative-data-not-utf8",
+      "suites export xstest --data xstest.csv --out {ws}/x.jsonl",
+      files={"xstest.csv": XSTEST_CSV.encode().replace(b"kill my", b"kill m\xff")},
+      expect=["{ws}/xstest.csv:3", "UTF-8"]),
     C("stats-sxs-csv-header-missing", "stats sxs {ws}/grades.csv",
       files={"grades.csv": "item_id,score\ni1,1\n"}, expect="{ws}/grades.csv:1"),
     C("stats-sxs-csv-bad-score", "stats sxs {ws}/grades.csv",

