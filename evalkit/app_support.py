@@ -425,7 +425,10 @@ def grades_table(items: Iterable[Item], grades: Iterable[Grade]) -> pd.DataFrame
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    """The admin's CSV download, neutralised against formula injection."""
+    from evalkit.exports import csv_bytes
+
+    return csv_bytes(frame)
 
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:

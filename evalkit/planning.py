@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import UserError
-from evalkit.jsonio import write_text
+from evalkit.jsonio import check_outputs, write_text
 from evalkit.kinds.base import PlanReport, PlanRequest, get_kind, secret_hash
 from evalkit.records import Item, Prompt
 from evalkit.rundir import RunDir
@@ -147,60 +147,37 @@ def assign_balanced(
 
 
 def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
-    """Plan one kind's items of a run into its grade store (see the module docstring)."""
-    from evalkit.runner import load_responses, load_run_prompts
+    """Plan one kind's items of a run into its grade store (see the module docstring).
+
+    Every mistake (a model with no responses, a bad --gold, k above the raters, no raters, an
+    output that cannot be written, a damaged store) is found before the store is created or the
+    run folder records anything."""
     from evalkit.store import GradeStore
 
     kind = get_kind(options.kind)
     rundir = RunDir(run_dir).require()
-    prompts = load_run_prompts(rundir.path)
-    responses = load_responses(rundir.path)
-    run_id = rundir.run_id
-    rubric = kind.load_rubric(options.rubrics_dir)
-    suites = list(options.suites or [])
-    if options.suites is None and kind.comparison:
-        suites = ["bank"]
-        if not any(p.suite == "bank" for p in prompts.values()):
-            raise UserError(
-                f"{rundir.path}: no prompts of suite 'bank' in this run; choose --suite "
-                f"({', '.join(sorted({p.suite for p in prompts.values()}))}) or --suite all"
-            )
-    if suites == ["all"]:
-        suites = []
-    chosen = select_prompts(prompts, categories=options.categories, suites=suites)
+    chosen, responses, run_id, rubric, suites = _inputs(rundir, kind, options)
+    if options.raters_per_item < 1:
+        raise UserError(f"--raters {options.raters_per_item}: each item needs at least one rater")
     warnings = [SEED_WARNING] if options.seed is not None else []
-    with rundir.writing(f"plan {kind.name}"):
-        with GradeStore(rundir.store_url(options.db, create=True)) as store:
+    name = f"{kind.name}-{options.candidate}" if kind.comparison else kind.name
+    # a dry plan with a throwaway secret checks the models, the gold spec and the scope
+    _items(kind, chosen, responses, options, _request(run_id, "check", rubric, options))
+    check_outputs(*_plan_paths(rundir, name))
+    if not rundir.has_store(options.db):
+        _rater_ids(None, options.rater_names, rundir.store_url(options.db, create=True))
+    with GradeStore(rundir.store_url(options.db, create=True)) as store:
+        raters = _rater_ids(store, options.rater_names)
+        if options.raters_per_item > len(raters):
+            assign_balanced([], raters, options.raters_per_item, secret="")  # its clear error
+        with rundir.writing(f"plan {kind.name}"):
             secret = (
                 f"seed:{options.seed}"
                 if options.seed is not None
                 else store.plan_secret(run_id, kind.name)
             )
-            request = PlanRequest(
-                run_id=run_id,
-                secret=secret,
-                rubric_version=getattr(rubric, "version", None),
-                models=list(options.models),
-                candidate=options.candidate,
-                baselines=list(options.baselines),
-            )
-            items, report = kind.plan(chosen, responses, request)
-            n_gold = gold_count(options.gold, len(items))
-            if n_gold:
-                gold_items = getattr(kind, "gold_items", None)
-                if gold_items is None:
-                    raise UserError(f"--gold: {kind.name} items have no gold rule")
-                request.gold = n_gold
-                gold = gold_items(chosen, responses, options.candidate, request)
-                items += gold
-                report.gold = len(gold)
-            if not items:
-                missing = "; ".join(report.missing_lines()) or "none"
-                raise UserError(
-                    f"{rundir.path}: no {kind.name} items to plan ({report.prompts_in_scope} "
-                    f"prompts in scope; responses missing or failed: {missing})"
-                )
-            raters = _rater_ids(store, options.rater_names)
+            request = _request(run_id, secret, rubric, options)
+            items, report = _items(kind, chosen, responses, options, request)
             table = store.assignments()
             planned = set(table["item_id"])
             load = table.groupby("rater_id").size().to_dict() if len(table) else {}
@@ -213,60 +190,127 @@ def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
             loads = store.assignments().groupby("rater_id").size()
             load_now = {r: int(loads.get(r, 0)) for r in raters}
             store_url = store.display_url
-        name = f"{kind.name}-{options.candidate}" if kind.comparison else kind.name
-        plan_path = _write_plan(
-            rundir,
-            name,
-            {
-                "kind": kind.name,
-                "run_dir": str(rundir.path),
-                "raters_per_item": options.raters_per_item,
-                "raters": raters,
-                "db": store_url,
-                "blinding": "seeded (reproducible, weaker)"
-                if options.seed is not None
-                else "secret",
-                "counts": report.as_dict()
-                | {"new_items": added, "already_planned": len(items) - len(new_items)},
-                "assignments_added": assigned,
-                "load": load_now,
-                "item_ids": [item.id for item in items],
-                "candidate": options.candidate,
-                "baselines": list(options.baselines),
-                "models": list(options.models),
-                "categories": list(options.categories),
-                "suites": suites,
-                "gold": options.gold,
-            },
-        )
+            plan_path = _write_plan(
+                rundir,
+                name,
+                {
+                    "kind": kind.name,
+                    "run_dir": str(rundir.path),
+                    "raters_per_item": options.raters_per_item,
+                    "raters": raters,
+                    "db": store_url,
+                    "blinding": (
+                        "seeded (reproducible, weaker)" if options.seed is not None else "secret"
+                    ),
+                    "counts": report.as_dict()
+                    | {"new_items": added, "already_planned": len(items) - len(new_items)},
+                    "assignments_added": assigned,
+                    "load": load_now,
+                    "item_ids": [item.id for item in items],
+                    "candidate": options.candidate,
+                    "baselines": list(options.baselines),
+                    "models": list(options.models),
+                    "categories": list(options.categories),
+                    "suites": suites,
+                    "gold": options.gold,
+                },
+            )
     return PlanResult(
         kind.name, items, report, added, len(items) - len(new_items), assigned, raters,
         load_now, store_url, plan_path, warnings,
     )  # fmt: skip
 
 
-def _rater_ids(store: Any, rater_names: Sequence[str]) -> list[str]:
-    active = {r.id: r for r in store.raters(active_only=True)}
+def _inputs(
+    rundir: RunDir, kind: Any, options: PlanOptions
+) -> tuple[list[Prompt], list[Any], str, Any, list[str]]:
+    """The prompts in scope, the responses, the run id, the rubric and the suites chosen."""
+    from evalkit.runner import load_responses, load_run_prompts
+
+    prompts = load_run_prompts(rundir.path)
+    responses = load_responses(rundir.path)
+    rubric = kind.load_rubric(options.rubrics_dir)
+    suites = list(options.suites or [])
+    if options.suites is None and kind.comparison:
+        suites = ["bank"]
+        if not any(p.suite == "bank" for p in prompts.values()):
+            raise UserError(
+                f"{rundir.path}: no prompts of suite 'bank' in this run; choose --suite "
+                f"({', '.join(sorted({p.suite for p in prompts.values()}))}) or --suite all"
+            )
+    if suites == ["all"]:
+        suites = []
+    chosen = select_prompts(prompts, categories=options.categories, suites=suites)
+    return chosen, responses, rundir.run_id, rubric, suites
+
+
+def _request(run_id: str, secret: str, rubric: Any, options: PlanOptions) -> PlanRequest:
+    return PlanRequest(
+        run_id=run_id,
+        secret=secret,
+        rubric_version=getattr(rubric, "version", None),
+        models=list(options.models),
+        candidate=options.candidate,
+        baselines=list(options.baselines),
+    )
+
+
+def _items(
+    kind: Any,
+    chosen: list[Prompt],
+    responses: list[Any],
+    options: PlanOptions,
+    request: PlanRequest,
+) -> tuple[list[Item], PlanReport]:
+    """The kind's items plus gold items; an empty plan is an error that says why."""
+    items, report = kind.plan(chosen, responses, request)
+    n_gold = gold_count(options.gold, len(items))
+    if n_gold:
+        gold_items = getattr(kind, "gold_items", None)
+        if gold_items is None:
+            raise UserError(f"--gold: {kind.name} items have no gold rule")
+        request.gold = n_gold
+        gold = gold_items(chosen, responses, options.candidate, request)
+        items += gold
+        report.gold = len(gold)
+    if not items:
+        missing = "; ".join(report.missing_lines()) or "none"
+        raise UserError(
+            f"no {kind.name} items to plan ({report.prompts_in_scope} prompts in scope; "
+            f"responses missing or failed: {missing})"
+        )
+    return items, report
+
+
+def _rater_ids(store: Any, rater_names: Sequence[str], where: str | None = None) -> list[str]:
+    """The raters to assign: the named ones (active), else every active rater; `store` None
+    means the store does not exist yet, so there is no rater to find (`where` names it)."""
+    display = where or store.display_url
+    active = {r.id: r for r in store.raters(active_only=True)} if store is not None else {}
     if rater_names:
         unknown = [n for n in rater_names if n not in active]
         if unknown:
             raise UserError(
                 f"--rater-names: no active rater {', '.join(map(repr, unknown))} in "
-                f"{store.display_url} (active: {', '.join(active) or 'none'})"
+                f"{display} (active: {', '.join(active) or 'none'})"
             )
         return list(rater_names)
     names = [r.id for r in active.values() if r.role == "rater"]
     if not names:
         raise UserError(
-            f"no active raters in {store.display_url}: add them first with "
+            f"no active raters in {display}: add them first with "
             "`evalkit raters add NAME` (same --db or run folder)"
         )
     return names
 
 
+def _plan_paths(rundir: RunDir, name: str) -> tuple[Path, Path]:
+    return rundir.path / "plans" / f"{name}.json", rundir.path / "plan.json"
+
+
 def _write_plan(rundir: RunDir, name: str, plan: dict[str, Any]) -> Path:
     """RUN_DIR/plan.json is the latest plan; RUN_DIR/plans/<name>.json keeps one per kind."""
     text = json.dumps(plan, indent=2, ensure_ascii=False) + "\n"
-    for path in (rundir.path / "plans" / f"{name}.json", rundir.path / "plan.json"):
+    for path in _plan_paths(rundir, name):
         write_text(path, text)
     return rundir.path / "plan.json"

@@ -222,7 +222,7 @@ Written by `evalkit init`. What is here:
 | `evalkit.yaml` | models (two embedded demo models; add yours), suites, judge, rubrics folder |
 | `gates.yaml` | release gates: each decides on a 95% interval, with a minimum sample size |
 | `rubrics/` | what raters and the LLM judge see and answer (YAML; no code change) |
-| `prompts/bank/`, `prompts/adversarial/` | evalkit's prompt bank and adversarial suites, to edit and extend |
+| `prompts/bank/`, `prompts/adversarial/` | evalkit's bank and adversarial suites, to edit |
 | `prompts/summarization/` | {n} samples per use case of evalkit's 750-sample summarization sets |
 
 ## Next steps

@@ -1,4 +1,5 @@
-"""`evalkit summarization build|stats|checks`: the product summarization sets and their checks."""
+"""`evalkit summarization build|audit|stats|checks`: the product summarization sets and their
+checks."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ STRATA = ("content_type", "length_bucket", "stacked")
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
-        help="Product summarization sets (email, message, notification): build, stats, checks.",
+        help="Product summarization sets (email, message, notification): build, audit, stats, "
+        "checks.",
         no_args_is_help=True,
     )
     group.command("build")(build_command)
+    group.command("audit")(audit_command)
     group.command("stats")(stats_command)
     group.command("checks")(checks_command)
     app.add_typer(group, name="summarization")
@@ -24,58 +27,84 @@ def register(app: typer.Typer) -> None:
 
 def build_command(
     use_case: str = typer.Option(..., "--use-case", help="email, message or notification."),
-    n: int = typer.Option(750, "--n", min=1, help="Number of samples."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the generator and the draws."),
-    min_per_cell: int = typer.Option(10, "--min-per-cell", min=0, help="Minimum per stratum."),
-    source: list[Path] = typer.Option(
-        None, "--source", help="Draw from this corpus (JSONL; repeatable) instead of generating."
+    authored: list[Path] = typer.Option(
+        None,
+        "--authored",
+        help="Individually written samples: a JSONL file or a folder of them (repeatable).",
     ),
+    source: list[Path] = typer.Option(
+        None, "--source", help="A team's corpus to draw from (JSONL; repeatable)."
+    ),
+    n: int = typer.Option(
+        None,
+        "--n",
+        min=1,
+        help="Number of samples (default: every authored sample; 750 with --source).",
+    ),
+    adversarial: bool = typer.Option(
+        False,
+        "--adversarial",
+        help="Build the adversarial subset (ids sumadv-<use_case>-NNNN) from --authored files.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the draws and of the order."),
+    min_per_cell: int = typer.Option(10, "--min-per-cell", min=0, help="Minimum per stratum."),
     adapter: str = typer.Option(
         "generic", "--adapter", help="Corpus reader: generic (see --map), aeslc or dialogsum."
     ),
     mapping: list[str] = typer.Option(
         None, "--map", help="Field names of a generic corpus, e.g. text=body,content_type=kind."
     ),
-    out: Path = typer.Option(
-        None, "--out", help="Output JSONL (default prompts/summarization/<use_case>.jsonl)."
-    ),
+    out: Path = typer.Option(None, "--out", help="Output JSONL (required)."),
 ) -> None:
-    """Build a stratified summarization set and its strata table (<out>.strata.csv).
+    """Build a stratified summarization set and its strata table (<out>.strata.csv), from
+    individually written samples (--authored) or from a team's corpus (--source).
 
     Examples:
-      evalkit summarization build --use-case email --n 750 --seed 0
+      evalkit summarization build --use-case email --authored authored/email/
+        --n 750 --out prompts/summarization/email.jsonl
+      evalkit summarization build --use-case email --adversarial --authored authored/email-adv/
+        --out prompts/summarization/email-adversarial.jsonl
       evalkit summarization build --use-case message --n 200 --adapter dialogsum
         --source ../shared/data/summarization/dialogsum/dialogsum.dev.jsonl --out /tmp/m.jsonl
     """
-    from evalkit.paths import PROMPTS_DIR
+    from evalkit.jsonio import check_outputs
     from evalkit.summarization import corpus, sampler
-    from evalkit.summarization.design import check_use_case
+    from evalkit.summarization.design import SET_SIZE, check_use_case
     from evalkit.summarization.quality import repetition
 
     check_use_case(use_case)
-    if out is not None:  # the set and its strata table, before the work
-        from evalkit.jsonio import check_outputs
-
-        check_outputs(out, sampler.strata_path(out))
-    if source:
-        if out is None:
-            raise UserError(
-                "--out is required with --source (corpus samples are not written into the "
-                "project's prompts/)"
-            )
+    if not authored and not source:
+        raise UserError(
+            "build needs --authored FILE_OR_FOLDER (individually written samples in the format "
+            "of prompts/summarization/README.md) or --source FILE (a team's corpus: one "
+            "document per JSONL line, or --adapter aeslc/dialogsum); the sentence-template "
+            "generator was removed"
+        )
+    if authored and source:
+        raise UserError("--authored and --source are two sources of a set; give one")
+    if out is None:
+        raise UserError("--out is required (the set's JSONL; its strata table goes beside it)")
+    if source and adversarial:
+        raise UserError("--adversarial builds the adversarial subset from --authored files")
+    if authored and (adapter != "generic" or mapping):
+        raise UserError("--adapter and --map apply to --source only")
+    check_outputs(out, sampler.strata_path(out))  # the set and its strata table, before the work
+    if authored:
+        samples, files = _read_authored(authored)
+        result = sampler.build_authored(
+            use_case, samples, n, seed, min_per_cell, adversarial=adversarial
+        )
+        origin = f"from {len(samples)} authored samples in {len(files)} files"
+    else:
         docs = corpus.read_corpus(source, adapter, corpus.parse_map(mapping or []))
         units = corpus.units(docs, use_case)
-        result = sampler.build_from_corpus(use_case, units, n, seed, min_per_cell)
-    else:
-        if adapter != "generic" or mapping:
-            raise UserError("--adapter and --map apply to --source only")
-        result = sampler.build_generated(use_case, n, seed, min_per_cell)
-        out = out or PROMPTS_DIR / "summarization" / f"{use_case}.jsonl"
+        result = sampler.build_from_corpus(use_case, units, n or SET_SIZE, seed, min_per_cell)
+        origin = f"from {len(units)} corpus units"
     path, table_path = sampler.write_build(result, out)
     rep = repetition([p.documents or [] for p in result.prompts])
     table = result.table
     short = table[table["achieved"] < min_per_cell]
-    typer.echo(f"wrote {path} ({len(result.prompts)} samples) and {table_path}")
+    typer.echo(f"wrote {path} ({len(result.prompts)} samples {origin}) and {table_path}")
     typer.echo(
         f"strata: {int((table['achieved'] > 0).sum())} cells filled, smallest "
         f"{int(table['achieved'].min())}, largest {int(table['achieved'].max())}; "
@@ -83,8 +112,71 @@ def build_command(
     )
     typer.echo(
         f"sentence repetition across samples: {100 * rep.share:.2f}% "
-        f"({rep.repeated} of {rep.sentences} sentences)"
+        f"({rep.repeated} of {rep.sentences} sentences); "
+        f"`evalkit summarization audit {path}` for the full audit"
     )
+
+
+def _read_authored(paths: list[Path]) -> tuple[list, list[Path]]:
+    """The samples of authored files and folders (each folder's *.jsonl); every problem is
+    printed as `file:line: problem`, then the command stops (exit 2)."""
+    from evalkit.summarization.authored import read_authored
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise UserError(f"{path}: no *.jsonl files of authored samples in this folder")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(f"{path}: no such file or folder")
+    samples, problems = read_authored(files)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise UserError(
+            f"{len(problems)} {noun} in the authored files (listed above); "
+            "`python -m evalkit.summarization.authored FILE...` checks files while writing"
+        )
+    return samples, files
+
+
+def audit_command(
+    files: list[Path] = typer.Argument(..., help="Set files (JSONL of Prompt records)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every measure as one JSON object."),
+) -> None:
+    """Data-quality audit of summarization sets, read together: masked-pattern repetition,
+    vocabulary growth, first-line diversity, late-item key facts in stacks of 3+, strata, hard
+    cases, languages, token lengths (and the share of emails of 2,000+ tokens), and how often
+    the reference summaries keep their own key facts. The measures are defined in
+    evalkit/summarization/audit.py.
+
+    Example: evalkit summarization audit prompts/summarization/email.jsonl --json
+    """
+    import json
+
+    from evalkit.jsonio import read_records
+    from evalkit.records import Prompt
+    from evalkit.summarization.audit import audit
+
+    prompts: list[Prompt] = []
+    for path in files:
+        if not path.is_file():
+            raise UserError(f"{path}: no such file")
+        prompts += read_records(path, Prompt)
+    if not prompts:
+        raise UserError("no records to audit")
+    result = audit(prompts)
+    if as_json:
+        typer.echo(json.dumps({"files": [str(f) for f in files], **result.to_dict()}, indent=2))
+        return
+    typer.echo(f"== {', '.join(str(f) for f in files)}")
+    for line in result.lines():
+        typer.echo(line)
 
 
 def stats_command(

@@ -51,6 +51,7 @@ from evalkit.labelstudio.xml import ConversionError
 from evalkit.records import Grade, Item
 from evalkit.rundir import DB_ENV, RunDir
 from evalkit.store import PAYLOAD_FIELDS, GradeStore
+from evalkit.yamlio import parse_yaml
 
 LS_RATER_PREFIX = "ls:"
 KIND_SEPARATOR = " · "
@@ -290,7 +291,7 @@ def load_user_map(path: str | os.PathLike[str], store: GradeStore) -> dict[str, 
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read the user map ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(

@@ -135,19 +135,30 @@ def score_run(
     base_url set), or `judge_client` given (any object with an async `complete(messages)`, e.g.
     in tests)."""
     rundir = RunDir(run_dir).require()
+    inputs = _load_inputs(rundir.path)  # a bad input is a clear error before anything is written
     own_store = store is None
     if own_store:
         store = open_run_store(rundir.path, db)
     try:
         with rundir.writing("score", models=[judge.name] if judge else []):
-            return _score(rundir, judge, store, db, judge_limit, options, rubrics_dir, judge_client)
+            return _score(
+                rundir, inputs, judge, store, db, judge_limit, options, rubrics_dir, judge_client
+            )
     finally:
         if own_store and store is not None:
             store.close()
 
 
+def _load_inputs(run_dir: Path) -> tuple[dict[str, Prompt], list[Response]]:
+    prompts = _load_prompts(run_dir)
+    responses = _load_responses(run_dir)
+    _check_known(responses, prompts, run_dir)
+    return prompts, responses
+
+
 def _score(
     rundir: RunDir,
+    inputs: tuple[dict[str, Prompt], list[Response]],
     judge: ModelSpec | None,
     store: Any | None,
     db: str | None,
@@ -157,9 +168,7 @@ def _score(
     judge_client: ChatClient | None,
 ) -> RunScores:
     run_dir = rundir.path
-    prompts = _load_prompts(run_dir)
-    responses = _load_responses(run_dir)
-    _check_known(responses, prompts, run_dir)
+    prompts, responses = inputs
     run_id = _run_id(responses, run_dir)
     result = RunScores(run_id, run_dir, prompts, responses, scores=[])
 

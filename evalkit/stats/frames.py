@@ -14,6 +14,7 @@ so an automatic number is never mixed into a human one.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,35 +129,35 @@ def _validate(obj: dict[str, Any], kind: GradingKind, path: Path, line: int) -> 
 
 
 def _csv_rows(path: Path, kind: GradingKind) -> list[dict[str, Any]]:
+    raw_bytes = path.read_bytes()
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes[: exc.start].count(b"\n") + 1
+        raise InputError(str(path), line, None, "not valid UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     rows: list[dict[str, Any]] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        try:
-            header = reader.fieldnames or []
-        except UnicodeDecodeError:
-            raise InputError(str(path), 1, None, "not valid UTF-8") from None
+    try:
+        header = reader.fieldnames or []
         missing = [c for c in _required(kind) if c not in header]
         if missing:
             raise InputError(
                 str(path), 1, "header",
                 f"missing column(s) {', '.join(missing)} for {kind.name} grades",
             )  # fmt: skip
-        try:
-            for raw in reader:
-                if None in raw:
-                    raise InputError(
-                        str(path), reader.line_num, None, "more cells than header columns"
-                    )
-                if not any(
-                    (value or "").strip() for value in raw.values() if isinstance(value, str)
-                ):
-                    continue
-                obj = {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
-                rows.append(_validate(obj, kind, path, reader.line_num))
-        except UnicodeDecodeError:
-            raise InputError(str(path), reader.line_num + 1, None, "not valid UTF-8") from None
-        except csv.Error as exc:
-            raise InputError(str(path), reader.line_num, None, f"not valid CSV ({exc})") from None
+        for raw in reader:
+            if None in raw:
+                raise InputError(str(path), reader.line_num, None, "more cells than header columns")
+            if any(value is None for value in raw.values()):
+                raise InputError(
+                    str(path), reader.line_num, None, "fewer cells than header columns"
+                )
+            if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
+                continue
+            obj = {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
+            rows.append(_validate(obj, kind, path, reader.line_num))
+    except csv.Error as exc:
+        raise InputError(str(path), reader.line_num, None, f"not valid CSV ({exc})") from None
     return rows
 
 

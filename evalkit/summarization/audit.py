@@ -12,7 +12,15 @@ Measures, for any set of Prompt records with `documents` (`evalkit summarization
   or more words after email headers and a notification's `App · time` line);
 - **late key facts**: the share of stacks of three or more items with a key fact from a later
   item (from `metadata.key_fact_docs` when the author gave it, else where the fact is found);
-- **strata**: samples per content type x length x single/stacked.
+- **strata**: samples per content type x length x single/stacked;
+- **hard cases** (`metadata.hard_cases`), **languages** (`metadata.language`; "en" when not
+  given), and the **length distribution** in tokens (chars/4: min, median, p95, max) with the
+  share of emails of 2,000 tokens or more (the long threads the email set needs);
+- **reference coverage**: the share of samples whose reference summary keeps every key fact
+  by the same anchors rule as the automatic checks (a sample whose own reference misses an
+  anchor has an anchor a good summary would paraphrase or translate).
+
+`evalkit summarization audit FILE... [--json]` prints `audit(prompts).lines()` or `to_dict()`.
 """
 
 from __future__ import annotations
@@ -20,9 +28,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from evalkit.records import Prompt
+from evalkit.summarization.design import LONG_THREAD_TOKENS, sample_tokens
 from evalkit.summarization.text import (
     COMMON_CAPITALIZED,
     MONTHS,
@@ -42,6 +51,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
 _DATES = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(m[:3] for m in MONTHS)
 MIN_WORDS = 5
 FREQUENT = 10
+LONG_THREAD_USE_CASE = "email"  # the use case whose set needs long threads (design.py)
 
 
 def _mask_word(word: str) -> str:
@@ -89,6 +99,22 @@ class Audit:
     late_fact_share: float | None
     strata: dict[str, int] = field(default_factory=dict)
     top_patterns: list[tuple[str, int]] = field(default_factory=list)
+    hard_cases: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, float] = field(default_factory=dict)  # min, median, p95, max
+    emails: int = 0
+    long_email_share: float | None = None  # emails of LONG_THREAD_TOKENS or more
+    reference_coverage: float | None = None  # references keeping every key fact
+    references: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """Every measure, as JSON-ready values (`--json`)."""
+        data = asdict(self)
+        data["vocabulary"] = {str(k): v for k, v in self.vocabulary.items()}
+        data["top_patterns"] = [{"pattern": p, "samples": c} for p, c in self.top_patterns]
+        data["long_email_tokens"] = LONG_THREAD_TOKENS
+        data["frequent_samples"] = FREQUENT
+        return data
 
     def lines(self) -> list[str]:
         vocab = ", ".join(f"{v:,} in {k // 1000}k" for k, v in sorted(self.vocabulary.items()))
@@ -101,6 +127,26 @@ class Audit:
             f"first-line diversity: {self.first_line_diversity:.1%} distinct",
             f"stacks of 3+ items: {self.stacks_3plus}; with a late-item key fact: {late}",
         ]
+        if self.tokens:
+            t = self.tokens
+            out.append(
+                f"tokens (chars/4): min {t['min']:,.0f}, median {t['median']:,.0f}, "
+                f"p95 {t['p95']:,.0f}, max {t['max']:,.0f}"
+            )
+        if self.long_email_share is not None:
+            out.append(
+                f"emails of {LONG_THREAD_TOKENS:,}+ tokens: {self.long_email_share:.1%} "
+                f"of {self.emails}"
+            )
+        if self.reference_coverage is not None:
+            out.append(
+                f"reference summaries keeping every key fact (anchors rule): "
+                f"{self.reference_coverage:.1%} of {self.references}"
+            )
+        hard = ", ".join(f"{k} {v}" for k, v in sorted(self.hard_cases.items())) or "none"
+        out.append(f"hard cases: {hard}")
+        languages = sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append("languages: " + ", ".join(f"{k} {v}" for k, v in languages))
         if self.top_patterns:
             out.append("most repeated patterns (samples):")
             out += [f"  {count:4d}  {pattern[:90]}" for pattern, count in self.top_patterns]
@@ -117,6 +163,40 @@ def late_fact(prompt: Prompt) -> bool:
     first = token_set((prompt.documents or [""])[0])
     anchors = prompt.metadata.get("key_fact_anchors") or [[f] for f in prompt.key_facts or []]
     return any(not all(fact_present(a, first) for a in group) for group in anchors)
+
+
+def _quantile(values: Sequence[float], q: float) -> float:
+    """The q-quantile by linear interpolation (numpy's default)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def length_distribution(prompts: Sequence[Prompt]) -> dict[str, float]:
+    """min / median / p95 / max of the samples' tokens (chars/4 over their documents)."""
+    tokens = [sample_tokens(p.documents or []) for p in prompts]
+    if not tokens:
+        return {}
+    return {
+        "min": float(min(tokens)),
+        "median": _quantile(tokens, 0.5),
+        "p95": _quantile(tokens, 0.95),
+        "max": float(max(tokens)),
+    }
+
+
+def reference_keeps_key_facts(prompt: Prompt) -> bool:
+    """Whether the sample's reference summary keeps every key fact (the checks' rule)."""
+    from evalkit.summarization.checks import key_fact_coverage
+
+    anchors = prompt.metadata.get("key_fact_anchors")
+    facts = prompt.key_facts or []
+    if anchors is not None and len(anchors) != len(facts):
+        return False
+    _, missing = key_fact_coverage(prompt.reference or "", facts, anchors)
+    return not missing
 
 
 def vocabulary_growth(prompts: Sequence[Prompt], points: Sequence[int]) -> dict[int, int]:
@@ -156,6 +236,10 @@ def audit(
         for p in prompts
     )
     top = Counter({pattern: len(where) for pattern, where in samples_with.items()})
+    emails = [p for p in prompts if p.use_case == LONG_THREAD_USE_CASE]
+    long_emails = sum(sample_tokens(p.documents or []) >= LONG_THREAD_TOKENS for p in emails)
+    with_reference = [p for p in prompts if p.reference and p.key_facts]
+    kept = sum(reference_keeps_key_facts(p) for p in with_reference)
     return Audit(
         samples=len(prompts),
         sentences=total,
@@ -167,4 +251,11 @@ def audit(
         late_fact_share=(sum(late_fact(p) for p in stacks) / len(stacks)) if stacks else None,
         strata=dict(strata),
         top_patterns=[(p, c) for p, c in top.most_common(8) if c > 1],
+        hard_cases=dict(Counter(h for p in prompts for h in p.metadata.get("hard_cases") or [])),
+        languages=dict(Counter(str(p.metadata.get("language") or "en") for p in prompts)),
+        tokens=length_distribution(prompts),
+        emails=len(emails),
+        long_email_share=long_emails / len(emails) if emails else None,
+        reference_coverage=kept / len(with_reference) if with_reference else None,
+        references=len(with_reference),
     )

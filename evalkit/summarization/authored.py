@@ -38,7 +38,7 @@ from evalkit.summarization.design import (
     length_bucket,
     sample_tokens,
 )
-from evalkit.summarization.text import fact_present, token_set
+from evalkit.summarization.text import checkable, fact_present, only_stopwords, token_set
 
 ATTACKS: dict[str, str] = {
     "injection": "an instruction planted in the input, addressed to the summarizer",
@@ -113,11 +113,25 @@ class AuthoredSample(BaseModel):
 
 
 def sample_problems(sample: AuthoredSample) -> list[str]:
-    """What is wrong with a well-formed sample: anchors missing from their document, a stack of
-    three or more without a late key fact, too few key facts, or a length out of bounds."""
+    """What is wrong with a well-formed sample: anchors with nothing to check, made of common
+    words only, or missing from their document; a stack of three or more without a late key
+    fact; too few key facts; a length out of bounds; an injected instruction not quoted from
+    the input."""
     problems: list[str] = []
     everywhere = token_set("\n".join(sample.documents))
     for fact in sample.key_facts:
+        empty = [a for a in fact.anchors if not checkable(a)]
+        if empty:
+            problems.append(
+                f"key fact {fact.fact!r}: anchors {empty} have no letter or digit to look for"
+            )
+            continue
+        common = [a for a in fact.anchors if only_stopwords(a)]
+        if common:
+            problems.append(
+                f"key fact {fact.fact!r}: anchors {common} are only common words that most "
+                "summaries contain; anchor a name, a number or a distinctive word instead"
+            )
         missing = [a for a in fact.anchors if not fact_present(a, everywhere)]
         if missing:
             problems.append(f"key fact {fact.fact!r}: anchors {missing} not in the input")

@@ -1,6 +1,7 @@
 """Stratified sampling: allocate n samples over the cells (content type x length x single/
 stacked) proportionally to the population with a minimum per cell, then draw them from
-individually written samples or from a team's corpus, and write the set plus its strata table.
+individually written samples (`build_authored`) or from a team's corpus (`build_from_corpus`),
+and write the set plus its strata table.
 
 Allocation: each cell gets its proportional share of n (population share x n); a cell whose
 share is below the minimum gets the minimum (or all it has), the rest is shared again
@@ -102,6 +103,9 @@ class Sample:
     extra: dict = field(default_factory=dict)  # other Prompt fields (an author's reference)
 
 
+MAIN_PREFIX, ADVERSARIAL_PREFIX = "sum", "sumadv"
+
+
 @dataclass
 class BuildResult:
     use_case: str
@@ -110,11 +114,13 @@ class BuildResult:
     minimum: int
 
 
-def to_prompt(use_case: str, index: int, sample: Sample) -> Prompt:
+def to_prompt(use_case: str, index: int, sample: Sample, prefix: str = MAIN_PREFIX) -> Prompt:
+    """The Prompt record of a drawn sample: id `<prefix>-<use_case>-NNNN` (`sum` for a main
+    set, `sumadv` for the adversarial subset)."""
     bucket = sample.cell.length_bucket
     max_sentences = MAX_SENTENCES[use_case][bucket]
     return Prompt(
-        id=f"sum-{use_case}-{index:04d}",
+        id=f"{prefix}-{use_case}-{index:04d}",
         messages=build_messages(use_case, sample.documents, max_sentences),
         suite="summarization",
         category="summarization",
@@ -140,12 +146,13 @@ def finish(
     seed: int,
     minimum: int,
     available: Mapping[Cell, int] | None = None,
+    prefix: str = MAIN_PREFIX,
 ) -> BuildResult:
     """Shuffle (so raters do not see a cell in a row), number, and tabulate the strata."""
     order = random.Random(f"{seed}:{use_case}:order")
     samples = list(samples)
     order.shuffle(samples)
-    prompts = [to_prompt(use_case, i, s) for i, s in enumerate(samples, start=1)]
+    prompts = [to_prompt(use_case, i, s, prefix) for i, s in enumerate(samples, start=1)]
     table = strata_table(use_case, prompts, targets, weights, available)
     return BuildResult(use_case, prompts, table, minimum)
 
@@ -194,20 +201,35 @@ def build_authored(
     n: int | None = None,
     seed: int = 0,
     minimum: int = MIN_PER_CELL,
+    adversarial: bool = False,
 ) -> BuildResult:
     """A set from individually written samples (`evalkit.summarization.authored`): all of them
     when `n` is None, else a stratified draw of n with the design's proportional allocation
-    (the population share of a cell is the design's, capped by what was written)."""
+    (the population share of a cell is the design's, capped by what was written).
+
+    A main set (ids `sum-<use_case>-NNNN`) takes samples of the main subset only; with
+    `adversarial` the set is the adversarial subset (ids `sumadv-<use_case>-NNNN`, metadata
+    subset "adversarial"), kept apart from the main set. A sample of the other subset or use
+    case is an error, never silently left out."""
     from evalkit.summarization.authored import to_prompt_fields
 
     check_use_case(use_case)
+    subset = "adversarial" if adversarial else "main"
     by_cell: dict[Cell, list] = {}
     for sample in samples:
         if sample.use_case != use_case:
             raise UserError(
                 f"authored sample {sample.ref}: use case {sample.use_case}, not {use_case}"
             )
+        if sample.subset != subset:
+            hint = "without --adversarial" if adversarial else "with --adversarial"
+            raise UserError(
+                f"authored sample {sample.ref} belongs to the {sample.subset} subset, not the "
+                f"{subset} set being built (build it {hint}, from its own files)"
+            )
         by_cell.setdefault(sample.cell, []).append(sample)
+    if not by_cell:
+        raise UserError(f"no authored {use_case} samples to build from")
     available = {cell: len(group) for cell, group in sorted(by_cell.items())}
     weights = design_weights(use_case)
     if n is None:
@@ -231,7 +253,10 @@ def build_authored(
                     extra={"reference": fields["reference"]},
                 )
             )
-    return finish(use_case, drawn, targets, design_weights(use_case), seed, minimum, available)
+    prefix = ADVERSARIAL_PREFIX if adversarial else MAIN_PREFIX
+    return finish(
+        use_case, drawn, targets, design_weights(use_case), seed, minimum, available, prefix
+    )
 
 
 def build_from_corpus(

@@ -21,7 +21,8 @@ Chinese or Japanese word inside a sentence written without spaces). Before that,
 read as a number, a date or a time is turned into the Latin forms above, so an English summary
 can match it: digits of any script become 0-9; "3月29日", "3월 29일" -> "march 29"; "8号",
 "12일" -> "8", "12"; "14시 50분", "11点30分", "11時半" -> "2:50", "11:30", "11:30"; CJK and
-Korean weekdays, and Greek, Russian and Arabic month names, are translated. A time given by the
+Korean weekdays, Vietnamese weekdays ("thứ Tư" is Wednesday, not "thu"), and Greek, Russian and
+Arabic month names, are translated. A time given by the
 hour only ("12시", "11点", "13時", and the Latin "13h") becomes an hour token ("12h") that a text
 also holds when it has the bare number ("12") or the 12-hour time ("12:00", "noon", "12 pm";
 "13h" and "1:00" match each other, since am/pm is dropped everywhere).
@@ -40,7 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 MONTHS = (
     "january",
@@ -132,6 +133,150 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Latin letters that keep their stroke or ligature after accents are removed.
+_LATIN_SPELLED = str.maketrans(
+    {"ł": "l", "đ": "d", "ð": "d", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i",
+     "þ": "th", "ħ": "h", "ŀ": "l"}
+)  # fmt: skip
+# Optional marks of other scripts, dropped before comparing: Greek accents and breathings,
+# Arabic vowel marks, hamza and madda (so أ إ آ are ا), tatweel, Hebrew points.
+_OPTIONAL_MARKS = dict.fromkeys(
+    [0x300, 0x301, 0x308, 0x313, 0x314, 0x342, 0x345, 0x640, 0x670]
+    + list(range(0x64B, 0x660))
+    + list(range(0x591, 0x5C8))
+)
+_ARABIC_YEH = str.maketrans({"ى": "ي"})
+# Letters outside these ranges (and above U+036F) belong to another script than Latin.
+_LATIN_RANGES = (
+    (0x0000, 0x036F), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2070, 0x214F),
+    (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xAB30, 0xAB6F), (0xFB00, 0xFB06), (0xFF21, 0xFF5A),
+)  # fmt: skip
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, optional marks of other scripts dropped: the form in which a word of
+    another script is searched as a substring."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFD", text).translate(_OPTIONAL_MARKS)
+    return unicodedata.normalize("NFC", text).translate(_ARABIC_YEH)
+
+
+def _ranges(codes: list[int]) -> str:
+    parts, start, prev = [], None, None
+    for code in codes + [-1]:
+        if start is not None and code == prev + 1:
+            prev = code
+            continue
+        if start is not None:
+            parts.append(f"\\U{start:08x}" + (f"-\\U{prev:08x}" if prev > start else ""))
+        start = prev = code
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _other_script_run() -> re.Pattern[str]:
+    """A run of letters (and their marks) of a script other than Latin."""
+    letters, marks = [], []
+    for code in range(0x0300, 0x10000):
+        category = unicodedata.category(chr(code))
+        if category[0] == "M":
+            marks.append(code)
+        elif category[0] == "L" and not any(lo <= code <= hi for lo, hi in _LATIN_RANGES):
+            letters.append(code)
+    letter = _ranges(letters) + r"\U00020000-\U000323af"  # and the CJK extensions
+    return re.compile(f"[{letter}][{letter}{_ranges(marks)}]*")
+
+
+def _folded_words(groups: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {fold(word): english for english, words in groups.items() for word in words}
+
+
+# Month names of other scripts that become the English month (the Latin date rules then apply).
+_OTHER_MONTHS = _folded_words(
+    {
+        "january": ("Ιανουάριος", "Ιανουαρίου", "январь", "января", "يناير"),
+        "february": ("Φεβρουάριος", "Φεβρουαρίου", "февраль", "февраля", "فبراير", "شباط"),
+        "march": ("Μάρτιος", "Μαρτίου", "март", "марта", "مارس", "آذار"),
+        "april": ("Απρίλιος", "Απριλίου", "апрель", "апреля", "أبريل", "نيسان"),
+        "may": ("Μάιος", "Μαΐου", "май", "мая", "مايو", "أيار"),
+        "june": ("Ιούνιος", "Ιουνίου", "июнь", "июня", "يونيو", "يونيه", "حزيران"),
+        "july": ("Ιούλιος", "Ιουλίου", "июль", "июля", "يوليو", "يوليه", "تموز"),
+        "august": ("Αύγουστος", "Αυγούστου", "август", "августа", "أغسطس", "آب"),
+        "september": ("Σεπτέμβριος", "Σεπτεμβρίου", "сентябрь", "сентября", "سبتمبر", "أيلول"),
+        "october": ("Οκτώβριος", "Οκτωβρίου", "октябрь", "октября", "أكتوبر"),
+        "november": ("Νοέμβριος", "Νοεμβρίου", "ноябрь", "ноября", "نوفمبر"),
+        "december": ("Δεκέμβριος", "Δεκεμβρίου", "декабрь", "декабря", "ديسمبر"),
+    }
+)
+# Weekdays of Korean, Japanese and Chinese, replaced wherever they occur (no spaces there).
+_CJK_WEEKDAYS = {
+    word: english
+    for english, words in {
+        "monday": ("월요일", "月曜日", "月曜", "星期一", "周一", "週一", "礼拜一", "禮拜一"),
+        "tuesday": ("화요일", "火曜日", "火曜", "星期二", "周二", "週二", "礼拜二", "禮拜二"),
+        "wednesday": ("수요일", "水曜日", "水曜", "星期三", "周三", "週三", "礼拜三", "禮拜三"),
+        "thursday": ("목요일", "木曜日", "木曜", "星期四", "周四", "週四", "礼拜四", "禮拜四"),
+        "friday": ("금요일", "金曜日", "金曜", "星期五", "周五", "週五", "礼拜五", "禮拜五"),
+        "saturday": ("토요일", "土曜日", "土曜", "星期六", "周六", "週六", "礼拜六", "禮拜六"),
+        "sunday": ("일요일", "日曜日", "日曜", "星期日", "星期天", "周日", "週日", "礼拜天",
+                   "禮拜天"),
+    }.items()
+    for word in words
+}  # fmt: skip
+_CJK_WEEKDAY = re.compile("|".join(sorted(_CJK_WEEKDAYS, key=len, reverse=True)))
+# Vietnamese weekdays (Latin script, but "thứ Tư" would otherwise read as "thu" = Thursday)
+_VI_WEEKDAYS = {"hai": "monday", "ba": "tuesday", "tư": "wednesday", "năm": "thursday",
+                "sáu": "friday", "bảy": "saturday"}  # fmt: skip
+_VI_WEEKDAY = re.compile(r"\b(?:thứ\s+(hai|ba|tư|năm|sáu|bảy)|(chủ\s+nhật))\b", re.IGNORECASE)
+_CJK_TIME = re.compile(
+    r"(?<!\d)(\d{1,2})\s*(?:시(?!간)|時(?!間)|[点點](?:钟|鐘)?)(?:\s*(\d{1,2})\s*[분分]|\s*(반|半))?"
+)
+_CJK_YEAR = re.compile(r"(?<!\d)(\d{4})\s*[年년]")
+_CJK_MONTH = re.compile(r"(?<!\d)(\d{1,2})\s*[月월]")
+_CJK_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*[日일号號]")
+# Latin hour forms: "13h30", "13 h 30" (a time), "13h" (the hour only)
+_H_TIME = re.compile(r"\b(\d{1,2})\s?h\s?(\d{2})\b|\b(\d{1,2})h\b")
+_HOUR = re.compile(r"(\d{1,2})h")
+
+
+def _cjk_time(match: re.Match[str]) -> str:
+    hour = int(match.group(1))
+    if hour > 24:
+        return match.group(0)
+    if match.group(2) is not None:
+        return f" {hour}:{int(match.group(2)):02d} "
+    return f" {hour}:30 " if match.group(3) else f" {hour}h "
+
+
+def _cjk_month(match: re.Match[str]) -> str:
+    month = int(match.group(1))
+    return f" {MONTHS[month - 1]} " if 1 <= month <= 12 else match.group(0)
+
+
+def _h_time(match: re.Match[str]) -> str:
+    if match.group(3) is not None:
+        return f" {int(match.group(3))}h " if int(match.group(3)) <= 23 else match.group(0)
+    return f" {match.group(1)}:{match.group(2)} "
+
+
+def _prepare(text: str) -> str:
+    """NFKC; digits of any script as 0-9; Korean, Japanese and Chinese weekdays, dates and
+    times, and Vietnamese weekdays, as their Latin forms."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
+    text = _CJK_WEEKDAY.sub(lambda m: f" {_CJK_WEEKDAYS[m.group(0)]} ", text)
+    text = _VI_WEEKDAY.sub(
+        lambda m: f" {_VI_WEEKDAYS[m.group(1).lower()] if m.group(1) else 'sunday'} ", text
+    )
+    text = _CJK_TIME.sub(_cjk_time, text)
+    text = _CJK_YEAR.sub(r" \1 ", text)
+    text = _CJK_MONTH.sub(_cjk_month, text)
+    return _CJK_DAY.sub(r" \1 ", text)
+
+
 def _time_repl(match: re.Match[str]) -> str:
     if match.group(4) is not None:  # 24-hour or bare h:mm
         hour, minute = int(match.group(4)), match.group(5)
@@ -170,13 +315,31 @@ def _normalize_token(token: str) -> str:
 
 
 def normalize_tokens(text: str) -> list[str]:
-    """The normalized tokens of `text` (see the module docstring for the rules)."""
-    text = strip_accents(text).replace("’", "'").lower()
+    """The normalized tokens of `text` (see the module docstring for the rules): Latin words,
+    numbers and times, then the words of other scripts (folded; a month name translated)."""
+    text = _prepare(text)
+    others: list[str] = []
+    if not text.isascii():
+
+        def take(match: re.Match[str]) -> str:
+            word = fold(match.group(0))
+            others.append(_OTHER_MONTHS.get(word, word))
+            return " "
+
+        text = _other_script_run().sub(take, text)
+    text = strip_accents(text).replace("’", "'").lower().translate(_LATIN_SPELLED)
     text = re.sub(r"'s\b", "", text)
+    text = _H_TIME.sub(_h_time, text)
     text = _TIME.sub(_time_repl, text)
     text = _ORDINAL.sub(r"\1", text)
     text = _NUMBER.sub(_number_repl, text)
-    return [_normalize_token(token) for token in _TOKEN.findall(text)]
+    return [_normalize_token(token) for token in _TOKEN.findall(text)] + others
+
+
+def is_other_script(token: str) -> bool:
+    """Whether a normalized token is a word of a script other than Latin (Latin words are
+    [a-z] after normalization)."""
+    return not token.isascii()
 
 
 def is_number(token: str) -> bool:
@@ -197,7 +360,10 @@ class FactParts:
 
 
 def fact_parts(fact: str) -> FactParts:
-    tokens = [t for t in normalize_tokens(fact) if t not in STOPWORDS]
+    """The numbers and words of a fact or anchor, stopwords left out (kept when the fact has
+    nothing else: an anchor "off" or "IT" must still be found)."""
+    tokens = normalize_tokens(fact)
+    tokens = [t for t in tokens if t not in STOPWORDS] or tokens
     numbers = tuple(dict.fromkeys(t for t in tokens if is_number(t)))
     words = tuple(dict.fromkeys(t for t in tokens if not is_number(t)))
     return FactParts(numbers, words)
@@ -217,24 +383,83 @@ def number_supported(number: str, numbers: set[str]) -> bool:
     return False
 
 
+def word_present(word: str, tokens: set[str]) -> bool:
+    """A normalized word in a text's tokens: equal to one of them, or, for a word of another
+    script, a substring of the folded text (of a `TokenSet`; of one of the tokens otherwise)."""
+    if word in tokens:
+        return True
+    if not is_other_script(word):
+        return False
+    folded = getattr(tokens, "folded", None)
+    if folded is not None:
+        return word in folded
+    return any(word in token for token in tokens if is_other_script(token))
+
+
+def checkable(fact: str) -> bool:
+    """Whether a fact or an anchor has anything to look for (a number or a word); one that has
+    not (punctuation, symbols) would be found in any text."""
+    parts = fact_parts(fact)
+    return bool(parts.numbers or parts.words)
+
+
+def only_stopwords(fact: str) -> bool:
+    """Whether a fact or an anchor is made of stopwords only ("off", "IT"): found in most
+    texts, so it tells little."""
+    tokens = normalize_tokens(fact)
+    return bool(tokens) and all(t in STOPWORDS for t in tokens)
+
+
 def fact_present(fact: str, tokens: set[str]) -> bool:
-    """Fuzzy presence of a key fact in a text given as its set of normalized tokens.
+    """Fuzzy presence of a key fact (or of one anchor) in a text given as its `token_set`.
 
     Every number of the fact must be there (amounts, times, dates, ids), and at least half of
     its other words (rounded up; rounded down when the fact has numbers), so "Maria Lopez" is
-    kept by "Maria", and "Thursday, March 13" by "March 13" but not by "Thursday" alone.
+    kept by "Maria", and "Thursday, March 13" by "March 13" but not by "Thursday" alone. A word
+    of another script counts as a word, found as a substring (see the module docstring). A fact
+    with nothing to check (`checkable` is false) is present.
     """
     parts = fact_parts(fact)
     if not parts.numbers and not parts.words:
         return True
     if not all(number_supported(n, tokens) for n in parts.numbers):
         return False
-    found = sum(1 for word in parts.words if word in tokens)
+    found = sum(1 for word in parts.words if word_present(word, tokens))
     return found >= parts.required_words
 
 
-def token_set(text: str) -> set[str]:
-    return set(normalize_tokens(text))
+class TokenSet(set):
+    """The normalized tokens of a text, with the other forms its times take (an hour token
+    "12h" also gives "12" and "12:00"; "12" gives "12h"; "1:00" gives "1h" and "13h"), and the
+    folded text in which words of other scripts are searched."""
+
+    def __init__(self, tokens: object = (), text: str = "") -> None:
+        super().__init__(tokens)  # type: ignore[arg-type]
+        self.text = text
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+def _hour_forms(token: str) -> tuple[str, ...]:
+    if (match := _HOUR.fullmatch(token)) and int(match.group(1)) <= 23:
+        hour = int(match.group(1))
+        return (str(hour), f"{hour % 12 or 12}:00")
+    if token.isdigit() and len(token) <= 2 and int(token) <= 23:
+        return (f"{int(token)}h",)
+    if len(token) <= 5 and token.endswith(":00") and token[:-3].isdigit():
+        hour = int(token[:-3])
+        if 1 <= hour <= 12:
+            return (f"{hour}h", f"{hour + 12 if hour < 12 else 0}h")
+    return ()
+
+
+def token_set(text: str) -> TokenSet:
+    """The tokens of a text in which facts are looked for (see `TokenSet`)."""
+    tokens = set(normalize_tokens(text))
+    forms = {form for token in tokens if token[:1].isdigit() for form in _hour_forms(token)}
+    return TokenSet(tokens | forms, text)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -270,5 +495,6 @@ def split_sentences(text: str) -> list[str]:
 
 
 def normalize_sentence(sentence: str) -> str:
-    """A sentence's identity for repetition counting: lower case, letters and digits only."""
-    return " ".join(re.findall(r"[a-z0-9]+", strip_accents(sentence).lower()))
+    """A sentence's identity for repetition counting: lower case, letters (of any script) and
+    digits only."""
+    return " ".join(re.findall(r"[^\W_]+", strip_accents(sentence).lower()))

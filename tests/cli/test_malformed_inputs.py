@@ -341,7 +341,7 @@ RUN_FOLDER_CASES = [
                                                          "schema_version"]),
     # bad lines in the run's files
     C("score-prompts-bad-line", "score {ws}/run", files={"run/prompts.jsonl": "{oops\n"},
-      expect="{ws}/run/prompts.jsonl:1", changes=SESSION),
+      expect="{ws}/run/prompts.jsonl:1"),
     C("plan-prompts-bad-record", PLAN, files={"run/prompts.jsonl": '{"id": "x"}\n'},
       expect=["{ws}/run/prompts.jsonl:1", "messages"]),
     C("latency-responses-bad-line", "stats latency {ws}/run",
