@@ -11,13 +11,19 @@ grading kind by name (every kind is asked through `evalkit.kinds`):
   every form has: comment, flag, skip, time);
 - the admin tables: progress per rater and kind, agreement so far (Krippendorff's alpha from
   `evalkit.stats.agreement` and raw pairwise agreement on the kind's measures), gold accuracy,
-  and the grades export (one flat row per grade, the kind's columns from `export_row`).
+  and the grades export (one flat row per grade, the kind's columns from `export_row`; CSV
+  neutralised against formula injection by `evalkit.exports`);
+- what keeps the app safe to deploy: the session's `secret_version` (a reset or deactivation
+  ends it), the client address the sign-in limits count (`client_address`), incident ids for
+  unexpected errors (`log_incident`), the bounded write wait, and the launch checks and
+  warnings of `evalkit app` (loopback by default, TLS or a TLS-terminating proxy otherwise).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import os
 import secrets
@@ -34,6 +40,7 @@ from evalkit.errors import UserError
 from evalkit.kinds.base import AnswerError, Form, GradingKind, all_kinds
 from evalkit.records import Grade, Item
 from evalkit.stats.proportions import format_rate, rate_row
+from evalkit.store import TOKEN_WORDS  # what a token is, said the same way in app and CLI
 
 if TYPE_CHECKING:
     from evalkit.store import GradeStore, Rater
@@ -41,8 +48,18 @@ if TYPE_CHECKING:
 ENV_DB = "EVALKIT_DB"
 ENV_RUN_DIR = "EVALKIT_RUN_DIR"
 ENV_RUBRICS_DIR = "EVALKIT_RUBRICS_DIR"
+ENV_BEHIND_PROXY = "EVALKIT_BEHIND_PROXY"  # "1": the client address is X-Forwarded-For's last
+ENV_WRITE_TIMEOUT = "EVALKIT_WRITE_TIMEOUT"  # seconds a submit waits for a busy store
+DEFAULT_WRITE_TIMEOUT = 20.0
 ADMIN_ROLE = "admin"
 HANDLE_BYTES = 12  # a handle is 16 URL-safe characters of `secrets` randomness
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+SIGN_IN_HELP = (
+    "Sign in with your name and the password or token your admin gave you (a token is "
+    f"{TOKEN_WORDS}; keep it private)."
+)
+SECRET_LABEL = "Password or token"
+log = logging.getLogger("evalkit.app")
 
 
 # --------------------------------------------------------------------------- store and rubrics
@@ -56,19 +73,26 @@ def store_location(
 
 
 def open_app_store(
-    db: str | None = None, run_dir: str | None = None, *, create: bool = True
+    db: str | None = None,
+    run_dir: str | None = None,
+    *,
+    create: bool = False,
+    write_timeout: float | None = None,
 ) -> GradeStore:
-    """Open the grade store named by the arguments or by EVALKIT_DB / EVALKIT_RUN_DIR
-    (`evalkit app` checks it with `create=False`: a mistyped path never becomes a store)."""
-    from evalkit.store import GradeStore, open_run_store
+    """Open the grade store named by the arguments or by EVALKIT_DB / EVALKIT_RUN_DIR. The app
+    never creates one (a mistyped path is an error, not a new empty store); `write_timeout`
+    bounds how long a submit waits for a busy store."""
+    from evalkit.rundir import RunDir
+    from evalkit.store import GradeStore
 
     db, run_dir = store_location(db, run_dir)
     if run_dir:
         if not Path(run_dir).is_dir():
             raise UserError(f"{run_dir}: run folder not found")
-        return open_run_store(run_dir, db, create=create)
+        url = RunDir(run_dir).store_url(db, create=create)
+        return GradeStore(url, create=create, write_timeout=write_timeout)
     if db:
-        return GradeStore(db, create=create)
+        return GradeStore(db, create=create, write_timeout=write_timeout)
     raise UserError(
         "no grade store: pass --db URL or a run folder to `evalkit app` "
         f"(or set {ENV_DB} / {ENV_RUN_DIR})"
@@ -87,11 +111,14 @@ def load_rubrics(rubrics_dir: str | os.PathLike[str] | None = None) -> dict[str,
 
 @dataclass(frozen=True)
 class RaterSession:
-    """Who is logged in: only id, name and role are kept in the Streamlit session."""
+    """Who is signed in: id, name, role and the rater's `secret_version` at sign-in are kept in
+    the Streamlit session (no secret). Every page load and submit asks the store whether the
+    session may go on (`GradeStore.session_problem`)."""
 
     id: str
     name: str
     role: str
+    secret_version: int = 1
 
     @property
     def is_admin(self) -> bool:
@@ -99,7 +126,77 @@ class RaterSession:
 
     @classmethod
     def from_rater(cls, rater: Rater) -> RaterSession:
-        return cls(id=rater.id, name=rater.name, role=rater.role)
+        return cls(
+            id=rater.id, name=rater.name, role=rater.role, secret_version=rater.secret_version
+        )
+
+
+def client_address(
+    ip_address: str | None, headers: Mapping[str, str] | None, behind_proxy: bool
+) -> str:
+    """The client address the sign-in limits count. Streamlit's `st.context.ip_address` is the
+    TCP peer (None for localhost: "local"). Behind a reverse proxy (`evalkit app
+    --behind-proxy`) every peer is the proxy, so the last X-Forwarded-For entry (the one the
+    proxy appended; earlier ones are the client's to forge) is used instead. Without either,
+    only the per-name limit applies in effect (every client is "local")."""
+    if behind_proxy and headers:
+        forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:100]
+    return (ip_address or "local")[:100]
+
+
+def behind_proxy() -> bool:
+    return os.environ.get(ENV_BEHIND_PROXY, "") == "1"
+
+
+def write_timeout() -> float:
+    """Seconds a submit waits for a busy store before a clear error (EVALKIT_WRITE_TIMEOUT)."""
+    raw = os.environ.get(ENV_WRITE_TIMEOUT, "")
+    try:
+        value = float(raw) if raw else DEFAULT_WRITE_TIMEOUT
+    except ValueError:
+        return DEFAULT_WRITE_TIMEOUT
+    return value if 0 < value <= 300 else DEFAULT_WRITE_TIMEOUT
+
+
+def app_logger() -> logging.Logger:
+    """The app's log (stderr of `evalkit app`): incidents, vanished stores, busy stores."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s evalkit app %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
+
+
+def log_incident(exc: BaseException, where: str = "page") -> str:
+    """Log an unexpected error with its traceback under a new random incident id, which the
+    rater is shown instead of the error (no raw exception reaches a page)."""
+    incident = secrets.token_hex(4)
+    app_logger().error("incident %s in the %s: %r", incident, where, exc, exc_info=exc)
+    return incident
+
+
+def incident_message(incident: str) -> str:
+    return (
+        f"Something went wrong on our side (incident {incident}). Your last action may not "
+        "have been saved: reload the page, and if it happens again tell your admin the "
+        "incident id."
+    )
+
+
+def markdown_text(text: str) -> str:
+    """Text for a Markdown element (a heading) shown as written: invisible characters marked,
+    Markdown and HTML syntax escaped."""
+    from evalkit.text_display import visible
+
+    out = visible(text)
+    for char in "\\`*_[]<>#|~$":
+        out = out.replace(char, "\\" + char)
+    return out
 
 
 def new_handle() -> str:
@@ -440,21 +537,58 @@ def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
 # --------------------------------------------------------------------------- launching
 
 
-def streamlit_command(port: int, host: str) -> list[str]:
+def streamlit_command(
+    port: int, host: str, tls_cert: str | None = None, tls_key: str | None = None
+) -> list[str]:
     """`streamlit run rater_app.py` (the repository's app/ or the installed package's copy),
-    headless, no usage statistics, no file watching."""
+    headless, no usage statistics, no file watching, no error details in the page (errors are
+    logged with an incident id), TLS when a certificate and key are given."""
     from evalkit.paths import APP_DIR
 
     script = APP_DIR / "rater_app.py"
     if not script.is_file():
         raise UserError(f"{script}: the rater app is missing from this evalkit installation")
-    return [
+    command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.address", host,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
-        "--client.showErrorDetails", "type",
+        "--client.showErrorDetails", "none", "--server.enableXsrfProtection", "true",
     ]  # fmt: skip
+    if tls_cert and tls_key:
+        command += ["--server.sslCertFile", tls_cert, "--server.sslKeyFile", tls_key]
+    return command
+
+
+def is_loopback(host: str) -> bool:
+    return host.strip().lower() in LOOPBACK_HOSTS or host.strip().startswith("127.")
+
+
+def app_warnings(host: str, tls: bool, behind_proxy: bool) -> list[str]:
+    """What `evalkit app` warns about before serving: a non-loopback address without TLS
+    (names, passwords, tokens and grades would cross the network in clear text)."""
+    if is_loopback(host) or tls or behind_proxy:
+        return []
+    return [
+        f"serving on {host} without TLS: names, passwords, tokens and grades cross the network "
+        "in clear text. Pass --tls-cert FILE --tls-key FILE, or serve behind a reverse proxy "
+        "that terminates TLS and pass --behind-proxy (README: Deploying the rater app)"
+    ]
+
+
+def check_tls(tls_cert: str | None, tls_key: str | None) -> tuple[str | None, str | None]:
+    """Both or neither, each a readable file: (cert, key) as absolute paths."""
+    if bool(tls_cert) != bool(tls_key):
+        raise UserError("--tls-cert and --tls-key: give both (the certificate and its key)")
+    if not tls_cert or not tls_key:
+        return None, None
+    paths = []
+    for flag, value in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        path = Path(value).expanduser().resolve()
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise UserError(f"{flag} {value}: not a readable file")
+        paths.append(str(path))
+    return paths[0], paths[1]
 
 
 def serve_app(
@@ -464,8 +598,12 @@ def serve_app(
     port: int = 8501,
     host: str = "127.0.0.1",
     rubrics_dir: str | os.PathLike[str] | None = None,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    behind_proxy: bool = False,
 ) -> int:
-    """Check the store and rubrics open (a clear error now, not in the page), then serve."""
+    """Check the store and rubrics open (a clear error now, not in the page), then serve. The
+    store must exist: the app never creates one."""
     import subprocess
 
     db = db or os.environ.get(ENV_DB) or None
@@ -474,14 +612,22 @@ def serve_app(
         raise UserError(f"which grade store? give a run folder, --db URL or set ${ENV_DB}")
     if not 1 <= port <= 65535:
         raise UserError(f"--port {port}: use a port between 1 and 65535")
+    cert, key = check_tls(tls_cert, tls_key)
     rubrics = str(Path(rubrics_dir).resolve()) if rubrics_dir else None
     load_rubrics(rubrics)
+    scheme = "https" if cert else "http"
     with open_app_store(db, run, create=False) as store:
         print(
-            f"evalkit app: grade store {store.display_url}; open http://{host}:{port}", flush=True
+            f"evalkit app: grade store {store.display_url}; open {scheme}://{host}:{port}",
+            flush=True,
         )
-    env = {k: v for k, v in os.environ.items() if k not in (ENV_DB, ENV_RUN_DIR, ENV_RUBRICS_DIR)}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (ENV_DB, ENV_RUN_DIR, ENV_RUBRICS_DIR, ENV_BEHIND_PROXY)
+    }
     env |= {ENV_DB: db} if db else {}
     env |= {ENV_RUN_DIR: run} if run else {}
     env |= {ENV_RUBRICS_DIR: rubrics} if rubrics else {}
-    return subprocess.call(streamlit_command(port, host), env=env)
+    env |= {ENV_BEHIND_PROXY: "1"} if behind_proxy else {}
+    return subprocess.call(streamlit_command(port, host, cert, key), env=env)

@@ -24,6 +24,7 @@ from evalkit.jsonio import write_records
 from evalkit.paths import EXAMPLES_DIR, PROMPTS_DIR
 from evalkit.records import CATEGORIES, Prompt
 from evalkit.runner import load_prompts
+from evalkit.yamlio import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def write_slices(
 
 def demo_config(config_path: Path, out: Path, max_tokens: int) -> Path:
     """The project config with the demo's generation length (kept beside the run)."""
-    raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    raw = parse_yaml(config_path.read_text(encoding="utf-8"))
     for model in raw.get("models", []):
         model.setdefault("params", {})["max_tokens"] = max_tokens
     raw["root"] = str(config_path.resolve().parent)

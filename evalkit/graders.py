@@ -604,8 +604,7 @@ def _refusal_accuracy(path: str, *stamps: float) -> dict[str, Any]:
         "recall": report["overall"]["recall"]["value"],
         "source": report["source"],
         "path": path,
-        "text": f"refusal detector: F1 {format_metric(f1, 2)} on {report['source']} "
-        f"(n={f1['n']})",
+        "text": f"refusal detector: F1 {format_metric(f1, 2)} on {report['source']} (n={f1['n']})",
     }
 
 

@@ -178,6 +178,7 @@ def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
             )
             request = _request(run_id, secret, rubric, options)
             items, report = _items(kind, chosen, responses, options, request)
+            _check_secret(items, store, rundir, kind.name)
             table = store.assignments()
             planned = set(table["item_id"])
             load = table.groupby("rater_id").size().to_dict() if len(table) else {}
@@ -280,6 +281,33 @@ def _items(
             f"responses missing or failed: {missing})"
         )
     return items, report
+
+
+def _identity(item: Item) -> tuple[Any, ...]:
+    """What an item grades, whatever the secret behind its id and sides: a run's prompt and the
+    response(s) of the same model(s)."""
+    shown = tuple(sorted(m for m in (item.model_left, item.model_right) if m))
+    return (item.kind, item.run_id, item.prompt_id, item.model, shown, item.is_gold)
+
+
+def _check_secret(items: Sequence[Item], store: Any, rundir: RunDir, kind: str) -> None:
+    """Refuse to plan again, under other ids, what the store already holds: another --seed (or
+    none, after a seeded plan) draws new ids and sides, so the same responses would be graded
+    twice as different items, and their grades counted twice."""
+    new = {item.id for item in items}
+    earlier = {
+        _identity(item): item.id
+        for item in store.items(kind)
+        if item.id not in new and not item.is_gold  # attention checks may be redrawn
+    }
+    clash = [item for item in items if not item.is_gold and _identity(item) in earlier]
+    if clash:
+        raise UserError(
+            f"{rundir.path}: {len(clash)} of these {kind} items are already planned in "
+            f"{store.display_url} under other ids (e.g. prompt {clash[0].prompt_id!r}): that "
+            "plan used another --seed (or none), or compared the same models the other way "
+            "round; re-plan as before, or plan into a new store with --db"
+        )
 
 
 def _rater_ids(store: Any, rater_names: Sequence[str], where: str | None = None) -> list[str]:

@@ -12,8 +12,20 @@ Guarantees the rest of evalkit relies on:
   keeps the earlier row (`is_current = false`), never a silent duplicate;
 - rater-facing calls (`next_item`, `rater_item`, `rater_grades`, `progress`) never return
   model names, the gold answer or the side seed (blinding), and never another rater's grades;
-- the schema version is checked when a store is opened: a store written by another version is
-  a clear `UserError`, not a crash in the middle of grading.
+- the schema version is checked when a store is opened: a store of an older version is
+  migrated in one transaction, one of a newer version is a clear `UserError`, not a crash in
+  the middle of grading;
+- no grade without a durable write: SQLite commits with `synchronous = FULL`, and every write
+  checks, inside its transaction and again after the commit, that the file at the store's
+  path is still the one opened (st_dev, st_ino) and that the database is still the same store
+  (`meta.store_id`, which also guards a PostgreSQL URL now pointing elsewhere). A deleted or
+  replaced store raises `StoreGone` and the store object refuses every later write. A SQLite
+  file is created 0600 (its -wal and -shm files follow) and never re-created by a connection
+  (`mode=rw`), so a deleted store is an error, not a silently new empty one;
+- sign-in is rate limited per name and per client address with growing delays and temporary
+  locks kept in the store (`login_limits`), checked *before* any password hash is computed, and
+  every attempt is written to an audit log (`auth_log`); tokens expire; `secret_version` lets a
+  session notice a reset secret or a deactivation at once (`session_problem`).
 """
 
 from __future__ import annotations
@@ -25,9 +37,13 @@ import os
 import secrets
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -49,6 +65,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -63,11 +80,17 @@ from evalkit.errors import UserError
 from evalkit.records import Grade, Item, utc_now
 from evalkit.rubrics import SUMMARY_DIMENSIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: login limits, audit log, token expiry, secret versions, store id
 DB_ENV = "EVALKIT_DB"
 DEFAULT_DB_NAME = "grades.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_RETRIES = 20
+STORE_FILE_MODE = 0o600  # the SQLite file (and so its -wal and -shm): the owner only
+DEFAULT_TOKEN_DAYS = 90
+RATER_PASSWORD_MIN = 8
+ADMIN_PASSWORD_MIN = 12
+AUDIT_KEEP = 100_000  # the audit log keeps this many latest sign-in attempts
+TOKEN_WORDS = "reusable until reset or expired"  # what a token is, said the same way everywhere
 
 RaterRole = Literal["rater", "admin"]
 T = TypeVar("T")
@@ -115,6 +138,33 @@ raters_table = Table(
     Column("token_hash", String(64), index=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(40), nullable=False),
+    # bumped whenever the password or token changes or the rater is deactivated: a session
+    # signed in under an older version ends at its next page load or submit
+    Column("secret_version", Integer, nullable=False, default=1, server_default="1"),
+    Column("token_expires_at", String(40)),  # ISO UTC; a token is refused after it
+)
+
+# sign-in limits: one row per "name:<name>" and "client:<address>" with recent failures
+login_limits_table = Table(
+    "login_limits",
+    metadata_obj,
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locks", Integer, nullable=False),  # locks so far: each one lasts twice as long
+    Column("next_allowed", Float, nullable=False),  # epoch seconds: no attempt before this
+    Column("last_failure", Float, nullable=False),
+)
+
+# every sign-in attempt: success, failure, refused (limited), expired, inactive
+auth_log_table = Table(
+    "auth_log",
+    metadata_obj,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("client", String(100)),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text),
 )
 
 items_table = Table(
@@ -200,6 +250,61 @@ class Rater(BaseModel):
     created_at: str
     has_password: bool = False
     has_token: bool = False
+    secret_version: int = 1
+    token_expires_at: str | None = None
+
+
+class StoreGone(UserError):
+    """The store the run points to is not the one opened (deleted, replaced, another database):
+    nothing more is written to it."""
+
+
+class StoreBusy(UserError):
+    """A write waited its whole time budget for the store's write lock; nothing was written."""
+
+
+class SessionEnded(UserError):
+    """A rater's session is no longer valid (deactivated, secret reset, token expired)."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Sign-in limits, per name and per client address (failures within `window` seconds).
+
+    A name: every failure after the first makes the next attempt wait (1 s, 2 s, 4 s …), and
+    `name_lock_after` failures lock the name for `lock_seconds`, twice as long for each further
+    lock (up to `max_lock`). A client address allows more failures (several raters may share
+    one address) before the same delays and locks. A refused attempt computes no hash."""
+
+    name_free: int = 1
+    name_lock_after: int = 5
+    client_free: int = 10
+    client_lock_after: int = 30
+    lock_seconds: float = 60.0
+    max_lock: float = 24 * 3600.0
+    max_delay: float = 30.0
+    window: float = 15 * 60.0  # failures older than this (and not locked) are forgotten
+    lock_memory: float = 24 * 3600.0  # locks older than this are forgotten
+
+    def delay(self, failures: int, free: int) -> float:
+        return 0.0 if failures <= free else min(2.0 ** (failures - free - 1), self.max_delay)
+
+    def lock(self, locks: int) -> float:
+        return min(self.lock_seconds * 2.0**locks, self.max_lock)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt: the rater on success, else a message to show."""
+
+    outcome: Literal["success", "failure", "refused", "expired", "inactive"]
+    rater: Rater | None = None
+    message: str = ""
+    retry_after: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.rater is not None
 
 
 # ---------------------------------------------------------------------------- URLs
@@ -254,7 +359,7 @@ def check_sqlite_file(path: Path, create: bool) -> None:
         if not create:
             raise UserError(
                 f"{path}: no grade store there (give an existing SQLite file or a "
-                "postgresql:// URL; `evalkit plan` creates a run's store)"
+                "postgresql:// URL; `evalkit store init` or `evalkit plan` creates one)"
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -389,6 +494,57 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A small built-in list of the most common passwords and their stems (lower case): an admin
+# password equal to one of them, or to one followed by digits and symbols ("Password2024!"), is
+# refused. It is no breach corpus: it catches the obvious, a passphrase or a password manager
+# does the rest.
+COMMON_PASSWORDS = frozenset(
+    """
+    password passw0rd p@ssword p@ssw0rd pass passwort motdepasse contrasena senha parola
+    admin administrator admin123 root toor superuser changeme change_me default letmein
+    welcome welcome1 hello hello123 iloveyou trustno1 secret secret123 master login guest
+    qwerty qwertz azerty qwertyuiop asdfghjkl zxcvbnm 1q2w3e4r 1q2w3e4r5t6y qazwsx qazwsxedc
+    abc123 abcdef abcd1234 monkey dragon football baseball soccer hockey batman superman
+    sunshine princess shadow michael jessica charlie starwars whatever freedom computer
+    internet server database evalkit streamlit grader graders rating rater raters
+    correcthorsebatterystaple
+    password1 password12 password123 password1234 password12345 password123456
+    passwordpassword adminadmin rootroot qwerty123 qwerty1234 qwerty123456 1qaz2wsx3edc
+    123456 1234567 12345678 123456789 1234567890 0123456789 123123 111111 000000 654321
+    123456789012 1234567890123 111111111111 000000000000 123123123123
+    """.split()
+)
+_SEQUENCES = ("0123456789012345678901234567890", "abcdefghijklmnopqrstuvwxyz",
+              "qwertyuiopasdfghjklzxcvbnm", "qwertzuiopasdfghjklyxcvbnm",
+              "azertyuiopqsdfghjklmwxcvbn")  # fmt: skip
+_TRAILING = "0123456789!@#$%^&*()-_=+.,;:?/~ "
+PASSWORD_RULES = (
+    f"admin passwords need at least {ADMIN_PASSWORD_MIN} characters and must not be a common "
+    "password (evalkit checks a small built-in list, with digits or symbols appended, plus "
+    "keyboard or alphabet runs and one repeated character); rater passwords need at least "
+    f"{RATER_PASSWORD_MIN}. Use a passphrase or a password manager."
+)
+
+
+def password_problem(password: str, role: str) -> str | None:
+    """Why a password is too weak for the role (None: acceptable)."""
+    minimum = ADMIN_PASSWORD_MIN if role == "admin" else RATER_PASSWORD_MIN
+    if len(password) < minimum:
+        return f"password must be at least {minimum} characters"
+    if role != "admin":
+        return None
+    lowered = password.lower()
+    stem = lowered.rstrip(_TRAILING)
+    squashed = "".join(ch for ch in lowered if ch.isalnum())
+    if lowered in COMMON_PASSWORDS or stem in COMMON_PASSWORDS or squashed in COMMON_PASSWORDS:
+        return "a common password; choose another (a passphrase works well)"
+    if len(set(lowered)) <= 2:
+        return "too few different characters"
+    if not stem or any(stem in run or stem in run[::-1] for run in _SEQUENCES):
+        return "a keyboard or alphabet run, or only digits and symbols"
+    return None
+
+
 def check_rater(name: str, role: str, password: str | None = None) -> str:
     """The rater's name (stripped) if name, role and password are acceptable; else UserError
     (checked before a store is opened or created, so a typo leaves nothing behind)."""
@@ -397,11 +553,40 @@ def check_rater(name: str, role: str, password: str | None = None) -> str:
         raise UserError("rater name: must be 1-200 characters")
     if ":" in name:
         raise UserError(f"rater name {name!r}: ':' is reserved for automatic graders")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise UserError(f"rater name {name!r}: no control or invisible characters")
     if role not in ("rater", "admin"):
         raise UserError(f"rater {name!r}: role must be 'rater' or 'admin', not {role!r}")
-    if password is not None and len(password) < 8:
-        raise UserError(f"rater {name!r}: password must be at least 8 characters")
+    if password is not None:
+        check_password(name, role, password)
     return name
+
+
+def check_password(name: str, role: str, password: str) -> None:
+    problem = password_problem(password, role)
+    if problem:
+        raise UserError(f"{role} {name!r}: {problem} ({PASSWORD_RULES})")
+
+
+def token_expiry(days: float | None) -> str:
+    """The ISO UTC time a token issued now expires (`days` from now; default 90)."""
+    days = DEFAULT_TOKEN_DAYS if days is None else days
+    if not 0 < days <= 3650:
+        raise UserError(f"token lifetime {days:g} days: use more than 0 and at most 3650 days")
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def _expired(expires_at: str | None, now: float) -> bool:
+    if not expires_at:
+        return False
+    try:
+        return datetime.fromisoformat(expires_at).timestamp() <= now
+    except ValueError:
+        return True  # an unreadable expiry is no licence to sign in
+
+
+def _readable_time(iso: str | None) -> str:
+    return (iso or "?").replace("T", " ").replace("+00:00", " UTC")
 
 
 # ---------------------------------------------------------------------------- the store
@@ -415,19 +600,39 @@ class GradeStore:
     takes its own connection from the pool). Close with `close()` or use it as a context manager.
     """
 
-    def __init__(self, url: str | os.PathLike[str], *, create: bool = True) -> None:
+    def __init__(
+        self,
+        url: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        write_timeout: float | None = None,
+    ) -> None:
+        """`create`: make the store if there is none (only `plan` and `store init` pass it from
+        the command line). `write_timeout`: the most seconds one write may wait for the write
+        lock before `StoreBusy` (the app uses 20 s; None: wait and retry as long as SQLite's
+        busy timeout allows, for batch commands)."""
         self.url: URL = normalize_url(url, create=create)
         self.display_url: str = safe_url(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.write_timeout = write_timeout
+        self.login_policy = LoginPolicy()
+        self.clock: Callable[[], float] = time.time  # sign-in limits' clock (tests move it)
+        self.gone: str | None = None  # why the store may no longer be written, once it is gone
+        self._identity: tuple[int, int] | None = None
+        self.store_id: str | None = None
+        self.path: Path | None = Path(self.url.database or "") if self.is_sqlite else None
+        if self.path is not None and create:
+            _create_store_file(self.path)
         self.engine: Engine = self._make_engine()
         # writes on SQLite start with BEGIN IMMEDIATE (see _sqlite_begin)
         self._writer: Engine = self.engine.execution_options(evalkit_write=True)
         # SQLite has one writer at a time: threads of this process queue on a lock (woken at
         # once) rather than in SQLite's busy handler (which sleeps up to 100 ms per try);
         # other processes still queue on the busy timeout
-        self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         try:
             self._init_schema(create)
+            self._identity = self._file_identity()
         except DBAPIError as exc:
             self.engine.dispose()
             raise UserError(f"cannot open grade store {self.display_url}: {_short(exc)}") from None
@@ -439,18 +644,29 @@ class GradeStore:
 
     def _make_engine(self) -> Engine:
         if self.is_sqlite:
+            assert self.path is not None
+            busy_ms = SQLITE_BUSY_TIMEOUT_MS
+            if self.write_timeout is not None:
+                busy_ms = max(1, min(busy_ms, int(self.write_timeout * 1000)))
+            # mode=rw: a connection never creates the file, so a deleted store is an error
+            # rather than a new empty database at the same path
+            engine_url = URL.create(
+                "sqlite",
+                database=f"file:{quote(str(self.path))}",
+                query={"mode": "rw", "uri": "true"},
+            )
             engine = create_engine(
-                self.url,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                engine_url,
+                connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
                 pool_size=8,
                 max_overflow=64,
                 pool_timeout=120,
             )
-            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "connect", _sqlite_connector(busy_ms))
             event.listen(engine, "begin", _sqlite_begin)
-            event.listen(engine, "handle_error", self._damaged_sqlite)
+            event.listen(engine, "handle_error", self._sqlite_error)
             return engine
-        return create_engine(
+        engine = create_engine(
             self.url,
             pool_size=5,
             max_overflow=60,
@@ -458,14 +674,25 @@ class GradeStore:
             pool_pre_ping=True,
             connect_args={"connect_timeout": 10},
         )
+        if self.write_timeout is not None:
+            event.listen(engine, "begin", self._postgres_lock_timeout)
+        return engine
 
-    def _damaged_sqlite(self, context: Any) -> None:
+    def _postgres_lock_timeout(self, conn: Connection) -> None:
+        if conn.get_execution_options().get("evalkit_write"):
+            ms = max(1, int((self.write_timeout or 0) * 1000))
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+
+    def _sqlite_error(self, context: Any) -> None:
         """A SQLite file found damaged mid-command ("database disk image is malformed") is a
-        UserError naming the store, not a traceback. Busy, locked and constraint errors are
-        left to the callers (they retry them)."""
+        UserError naming the store, not a traceback; a file deleted or replaced under the store
+        is `StoreGone`. Busy, locked and constraint errors are left to the callers (they retry
+        them)."""
         import sqlite3
 
         orig = getattr(context, "original_exception", None)
+        if self._identity is not None and self._file_identity() != self._identity:
+            raise self._mark_gone()
         if type(orig) is sqlite3.DatabaseError:
             raise UserError(
                 f"{self.display_url}: the grade store is damaged or not a SQLite database "
@@ -473,16 +700,14 @@ class GradeStore:
             )
 
     def _init_schema(self, create: bool) -> None:
-        """Create the tables in a fresh store; refuse a store of another schema version."""
+        """Create the tables in a fresh store, migrate an older one, refuse a newer one."""
         with self._writer.begin() as conn:
             if not self.is_sqlite:  # concurrent first opens must not race on CREATE TABLE
                 conn.execute(text("SELECT pg_advisory_xact_lock(74201)"))
             has_meta = conn.dialect.has_table(conn, "meta")
             version = None
             if has_meta:
-                version = conn.execute(
-                    select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-                ).scalar_one_or_none()
+                version = _meta(conn, "schema_version")
             if version is None:
                 if not create:
                     raise UserError(f"{self.display_url}: not an evalkit grade store (no schema)")
@@ -491,11 +716,19 @@ class GradeStore:
                     insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION))
                 )
                 conn.execute(insert(meta_table).values(key="created_at", value=utc_now()))
+            elif version == "1":
+                _migrate_1_to_2(conn)
             elif version != str(SCHEMA_VERSION):
                 raise UserError(
                     f"{self.display_url}: grade store has schema version {version}, this evalkit "
-                    f"expects {SCHEMA_VERSION}; use a matching evalkit or a new store (--db)"
+                    f"expects {SCHEMA_VERSION} (and migrates 1); use a matching evalkit or a new "
+                    "store (--db)"
                 )
+            store_id = _meta(conn, "store_id")
+            if store_id is None:
+                store_id = secrets.token_hex(16)
+                conn.execute(insert(meta_table).values(key="store_id", value=store_id))
+            self.store_id = store_id
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -516,31 +749,135 @@ class GradeStore:
     def __repr__(self) -> str:
         return f"GradeStore({self.display_url!r})"
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one write transaction; retry conflicts, lock time-outs, serialization."""
-        delay = 0.01
-        for attempt in range(WRITE_RETRIES):
+    # -- the store is still the one opened
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        """(st_dev, st_ino) of the SQLite file at the store's path (None: no file there)."""
+        if self.path is None:
+            return None
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino)
+
+    def _mark_gone(self, saved: bool | None = None) -> StoreGone:
+        """Remember that the store is gone (every later write is refused) and say so."""
+        if self.gone is None:
+            if self.is_sqlite:
+                now = self._file_identity()
+                what = "deleted" if now is None else "replaced by another file"
+                self.gone = (
+                    f"{self.display_url}: the grade store file was {what} while in use; "
+                    "nothing more is written to it. Restore the store file, then restart "
+                    "`evalkit app` (or rerun the command)"
+                )
+            else:
+                self.gone = (
+                    f"{self.display_url}: the database is no longer the grade store opened "
+                    "(its store id changed); nothing more is written to it. Point --db at the "
+                    "right store, then restart `evalkit app` (or rerun the command)"
+                )
+        prefix = "this change was NOT saved: " if saved is False else ""
+        return StoreGone(prefix + self.gone)
+
+    def _check_same(self, conn: Connection | None = None) -> None:
+        """Raise StoreGone unless the store is still the one opened: for SQLite the file at
+        its path has the identity (st_dev, st_ino) recorded at open, and for both engines the
+        database holds the same `meta.store_id`."""
+        if self.gone is not None:
+            raise StoreGone(self.gone)
+        if self.is_sqlite and self._file_identity() != self._identity:
+            raise self._mark_gone()
+        if conn is not None:
             try:
-                with self._write_lock, self._writer.begin() as conn:
-                    return work(conn)
+                found = _meta(conn, "store_id")
+            except DBAPIError:
+                found = None
+            if found != self.store_id:
+                raise self._mark_gone()
+
+    def verify(self) -> None:
+        """Check that the store is still the one opened (raise StoreGone if not). The app calls
+        it on every page load: reads from a deleted SQLite file would otherwise go on
+        showing what is no longer there."""
+        self._check_same()
+        with self.engine.connect() as conn:
+            self._check_same(conn)
+
+    def _busy(self) -> StoreBusy:
+        return StoreBusy(
+            f"{self.display_url}: the grade store stayed locked by another writer for "
+            f"{self.write_timeout:g} s, so nothing was written. Try again in a moment; if it "
+            "persists, look for a program holding the store open for writing (a backup, an "
+            "sqlite3 shell, another evalkit command)"
+        )
+
+    @contextlib.contextmanager
+    def _write_slot(self, deadline: float | None) -> Any:
+        """This process's turn to write (SQLite): wait no longer than the deadline."""
+        if self._write_lock is None:
+            yield
+            return
+        timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._write_lock.acquire(timeout=timeout):
+            raise self._busy()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction; retry conflicts, lock time-outs, serialization.
+
+        The store is checked to be the one opened inside the transaction (before anything is
+        written) and again after the commit (a file deleted meanwhile took the write with it:
+        StoreGone says it was not saved). With `write_timeout`, waiting for the write lock ends
+        with StoreBusy after that many seconds in all."""
+        if self.gone is not None:
+            raise StoreGone(self.gone)
+        deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout
+        delay = 0.01
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._write_slot(deadline), self._writer.begin() as conn:
+                    self._check_same(conn)
+                    result = work(conn)
+                if self.is_sqlite and self._file_identity() != self._identity:
+                    raise self._mark_gone(saved=False)
+                return result
             except UserError:
                 raise
             except (IntegrityError, OperationalError, DBAPIError) as exc:
-                if not _retryable(exc) or attempt == WRITE_RETRIES - 1:
+                if not _retryable(exc):
                     raise
-                time.sleep(delay * (1 + secrets.randbelow(100) / 100))
+                if deadline is None and attempt >= WRITE_RETRIES:
+                    raise
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise self._busy() from None
+                pause = delay * (1 + secrets.randbelow(100) / 100)
+                if deadline is not None:
+                    pause = min(pause, max(0.0, deadline - time.monotonic()))
+                time.sleep(pause)
                 delay = min(delay * 2, 0.5)
-        raise AssertionError("unreachable")
 
     # -- raters
 
     def add_rater(
-        self, name: str, role: RaterRole = "rater", password: str | None = None
+        self,
+        name: str,
+        role: RaterRole = "rater",
+        password: str | None = None,
+        *,
+        token_days: float | None = None,
     ) -> str | None:
         """Register a rater. With a password: stored as an argon2id hash, returns None.
 
-        Without: returns a one-time-shown login token (only its SHA-256 is stored); the rater
-        signs in with it as the secret. The rater's id is its name.
+        Without: returns a sign-in token, shown once (only its SHA-256 is stored). The token is
+        reusable until it is reset (`reset_token`) or expires (`token_days`, default 90). The
+        rater's id is its name. Admin passwords must pass `password_problem`.
         """
         name = check_rater(name, role, password)
         token = None if password is not None else secrets.token_urlsafe(24)
@@ -550,6 +887,8 @@ class GradeStore:
             "role": role,
             "password_hash": hash_password(password) if password is not None else None,
             "token_hash": _token_hash(token) if token else None,
+            "token_expires_at": token_expiry(token_days) if token else None,
+            "secret_version": 1,
             "active": True,
             "created_at": utc_now(),
         }
@@ -563,14 +902,22 @@ class GradeStore:
         self._write(work)
         return token
 
-    def set_secret(self, name: str, password: str | None = None) -> str | None:
-        """Replace a rater's secret: new password (returns None) or new token (returned once)."""
-        if password is not None and len(password) < 8:
-            raise UserError(f"rater {name!r}: password must be at least 8 characters")
+    def set_secret(
+        self, name: str, password: str | None = None, *, token_days: float | None = None
+    ) -> str | None:
+        """Replace a rater's secret: a new password (returns None) or a new token (returned
+        once). The old secret stops working and the rater's open sessions end."""
+        found = self.rater(name)
+        if found is None:
+            raise UserError(f"no rater named {name!r} in {self.display_url}")
+        if password is not None:
+            check_password(name, found.role, password)
         token = None if password is not None else secrets.token_urlsafe(24)
         values = {
             "password_hash": hash_password(password) if password is not None else None,
             "token_hash": _token_hash(token) if token else None,
+            "token_expires_at": token_expiry(token_days) if token else None,
+            "secret_version": raters_table.c.secret_version + 1,
         }
 
         def work(conn: Connection) -> None:
@@ -583,30 +930,212 @@ class GradeStore:
         self._write(work)
         return token
 
+    def reset_token(self, name: str, *, token_days: float | None = None) -> str:
+        """A new token for the rater (returned once): the old one stops working and the
+        rater's open sessions end."""
+        token = self.set_secret(name, None, token_days=token_days)
+        assert token is not None
+        return token
+
     def set_active(self, name: str, active: bool) -> None:
-        """Deactivate (or reactivate) a rater: an inactive rater cannot sign in or grade."""
+        """Deactivate (or reactivate) a rater: an inactive rater cannot sign in or grade, and
+        a deactivation ends the rater's open sessions (reactivating does not revive them)."""
+        values: dict[str, Any] = {"active": active}
+        if not active:
+            values["secret_version"] = raters_table.c.secret_version + 1
 
         def work(conn: Connection) -> None:
             done = conn.execute(
-                update(raters_table).where(raters_table.c.name == name).values(active=active)
+                update(raters_table).where(raters_table.c.name == name).values(**values)
             )
             if done.rowcount != 1:
                 raise UserError(f"no rater named {name!r} in {self.display_url}")
 
         self._write(work)
 
-    def authenticate(self, name: str, secret: str) -> Rater | None:
-        """The active rater `name` if `secret` is its password or its token; else None."""
+    def authenticate(self, name: str, secret: str, client: str | None = None) -> Rater | None:
+        """The active rater `name` if `secret` is its password or unexpired token; else None.
+        Limited and audited like every sign-in (see `sign_in`)."""
+        return self.sign_in(name, secret, client).rater
+
+    def sign_in(self, name: str, secret: str, client: str | None = None) -> SignIn:
+        """One sign-in attempt, limited per name and per client address (`login_policy`) and
+        written to the audit log.
+
+        The attempt is first counted as a failure in one transaction (so concurrent attempts
+        cannot slip past the limit together), refused there without computing any hash when
+        the name or the client must wait or is locked, then checked (token: SHA-256; password:
+        argon2id, or the same work on a dummy hash for an unknown name), and on success the
+        counts are taken back."""
+        name = (name or "").strip()[:200]
+        client = (client or "").strip()[:100] or None
+        keys = [f"name:{name}", *([f"client:{client}"] if client else [])]
+        now = self.clock()
+        refused = self._reserve_attempt(keys, now)
+        if refused is not None:
+            wait = max(1, round(refused))
+            self._audit(name, client, "refused", f"limited: next attempt in {wait} s")
+            return SignIn(
+                "refused",
+                message=(
+                    "Too many failed sign-ins for this name or from this address: try again "
+                    f"in {_duration(wait)}."
+                ),
+                retry_after=float(wait),
+            )
         with self.engine.connect() as conn:
             row = conn.execute(select(raters_table).where(raters_table.c.name == name)).first()
-        if row is None or not row.active:
-            _verify_password(None, secret)  # constant work whether or not the name exists
+        correct = self._secret_matches(row, secret)
+        if not correct or row is None:
+            self._audit(name, client, "failure", "unknown name or wrong secret")
+            return SignIn("failure", message="Unknown name, or wrong password or token.")
+        self._forgive_attempt(keys, now)
+        if not row.active:
+            self._audit(name, client, "inactive", "secret correct, rater deactivated")
+            return SignIn("inactive", message="This rater is deactivated: ask your admin.")
+        if row.password_hash is None and _expired(row.token_expires_at, now):
+            when = _readable_time(row.token_expires_at)
+            self._audit(name, client, "expired", f"token expired {when}")
+            return SignIn(
+                "expired",
+                message=(
+                    f"Your sign-in token expired on {when}: ask your admin for a new one "
+                    "(`evalkit raters reset-token NAME`)."
+                ),
+            )
+        self._audit(name, client, "success", "password" if row.password_hash else "token")
+        return SignIn("success", rater=_rater(row))
+
+    def _secret_matches(self, row: Any, secret: str) -> bool:
+        if row is not None and row.token_hash:
+            if hmac.compare_digest(row.token_hash, _token_hash(secret)):
+                return True
+        return _verify_password(row.password_hash if row is not None else None, secret)
+
+    def _reserve_attempt(self, keys: Sequence[str], now: float) -> float | None:
+        """Count this attempt as a failure of every key, unless one of them must wait: then
+        return the seconds to wait and count nothing."""
+        policy = self.login_policy
+
+        def work(conn: Connection) -> float | None:
+            rows = {
+                row.key: row
+                for row in conn.execute(
+                    select(login_limits_table).where(login_limits_table.c.key.in_(list(keys)))
+                )
+            }
+            wait = max((rows[k].next_allowed - now for k in rows), default=0.0)
+            if wait > 0:
+                return wait
+            for key in keys:
+                free, lock_after = (
+                    (policy.name_free, policy.name_lock_after)
+                    if key.startswith("name:")
+                    else (policy.client_free, policy.client_lock_after)
+                )
+                row = rows.get(key)
+                failures = 0 if row is None else row.failures
+                locks = 0 if row is None else row.locks
+                last = 0.0 if row is None else row.last_failure
+                if now - last > policy.window:
+                    failures = 0
+                if now - last > policy.lock_memory:
+                    locks = 0
+                failures += 1
+                if failures >= lock_after:
+                    next_allowed, failures, locks = now + policy.lock(locks), 0, locks + 1
+                else:
+                    next_allowed = now + policy.delay(failures, free)
+                values = {
+                    "failures": failures,
+                    "locks": locks,
+                    "next_allowed": next_allowed,
+                    "last_failure": now,
+                }
+                if row is None:
+                    conn.execute(insert(login_limits_table).values(key=key, **values))
+                else:
+                    conn.execute(
+                        update(login_limits_table)
+                        .where(login_limits_table.c.key == key)
+                        .values(**values)
+                    )
             return None
-        if row.token_hash and hmac.compare_digest(row.token_hash, _token_hash(secret)):
-            return _rater(row)
-        if _verify_password(row.password_hash, secret):
-            return _rater(row)
-        return None
+
+        return self._write(work)
+
+    def _forgive_attempt(self, keys: Sequence[str], now: float) -> None:
+        """The secret was right: the name starts afresh; the client address gets back the
+        failure this attempt was counted as (its earlier failures stay)."""
+
+        def work(conn: Connection) -> None:
+            for key in keys:
+                if key.startswith("name:"):
+                    conn.execute(delete(login_limits_table).where(login_limits_table.c.key == key))
+                    continue
+                row = conn.execute(
+                    select(login_limits_table).where(login_limits_table.c.key == key)
+                ).first()
+                if row is None or row.failures == 0:
+                    continue  # it locked on this attempt: the lock stands
+                failures = row.failures - 1
+                next_allowed = (
+                    row.last_failure
+                    + self.login_policy.delay(failures, self.login_policy.client_free)
+                    if failures
+                    else 0.0
+                )
+                conn.execute(
+                    update(login_limits_table)
+                    .where(login_limits_table.c.key == key)
+                    .values(failures=failures, next_allowed=min(next_allowed, row.next_allowed))
+                )
+
+        self._write(work)
+
+    def _audit(self, name: str, client: str | None, outcome: str, detail: str) -> None:
+        def work(conn: Connection) -> None:
+            new_id = conn.execute(
+                insert(auth_log_table).values(
+                    at=utc_now(), name=name, client=client, outcome=outcome, detail=detail
+                )
+            ).inserted_primary_key[0]
+            if new_id and new_id % 1000 == 0:  # keep the latest AUDIT_KEEP rows
+                old = auth_log_table.c.id <= new_id - AUDIT_KEEP
+                conn.execute(delete(auth_log_table).where(old))
+
+        self._write(work)
+
+    def auth_log(self, limit: int = 100) -> pd.DataFrame:
+        """Admin view: the latest sign-in attempts, newest first (at, name, client, outcome,
+        detail). Failed attempts keep the name as typed."""
+        query = select(
+            auth_log_table.c.at,
+            auth_log_table.c.name,
+            auth_log_table.c.client,
+            auth_log_table.c.outcome,
+            auth_log_table.c.detail,
+        ).order_by(auth_log_table.c.id.desc())
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame(rows, columns=["at", "name", "client", "outcome", "detail"])
+
+    def login_limits(self) -> pd.DataFrame:
+        """Admin view: the names and addresses with recent failures or a lock."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(login_limits_table).order_by(login_limits_table.c.key))
+            frame = pd.DataFrame(rows.all(), columns=[c.name for c in login_limits_table.c])
+        return frame
+
+    def session_problem(self, rater_id: str, secret_version: int) -> str | None:
+        """Why a session signed in as `rater_id` under `secret_version` must end now (None: it
+        may go on): the rater is gone or deactivated, the secret was reset, the token expired.
+        The app asks on every page load and every submit."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(raters_table).where(raters_table.c.id == rater_id)).first()
+        return _session_problem(row, secret_version, self.clock())
 
     def raters(self, active_only: bool = False) -> list[Rater]:
         """Registered raters, by name."""
@@ -828,17 +1357,27 @@ class GradeStore:
 
     # -- grades
 
-    def save_grade(self, grade: Grade) -> Grade:
+    def save_grade(self, grade: Grade, *, session_version: int | None = None) -> Grade:
         """Store one grade in one transaction and return it as stored (with its revision).
 
         A second grade by the same rater on the same item is a revision: the earlier row stays
         in the history with is_current = false, the new one becomes current. Resubmitting exactly
         what is already current (a double click) is a no-op that returns the current grade.
         A registered rater must be active and assigned to the item; unregistered ids are
-        automatic graders (`auto:*`, `judge:*`) or imported annotators.
+        automatic graders (`auto:*`, `judge:*`) or imported annotators. `session_version` (the
+        app's signed-in session): the rater's secret must not have changed since sign-in
+        (`SessionEnded` otherwise), checked in the same transaction. Returning means the
+        transaction committed to the store opened (see `_write`).
         """
 
         def work(conn: Connection) -> Grade:
+            if session_version is not None:
+                row = conn.execute(
+                    select(raters_table).where(raters_table.c.id == grade.rater_id)
+                ).first()
+                problem = _session_problem(row, session_version, self.clock())
+                if problem:
+                    raise SessionEnded(problem)
             item = conn.execute(
                 select(items_table.c.kind).where(items_table.c.id == grade.item_id)
             ).first()
@@ -1157,15 +1696,85 @@ def blind(item: Item) -> Item:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # the driver must not open transactions itself: the "begin" listener does it
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
+def _create_store_file(path: Path) -> None:
+    """A new SQLite store file, readable and writable by its owner only (0600): SQLite gives
+    the -wal and -shm files the same mode. An existing file is left as it is."""
+    if path.exists():
+        return
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, STORE_FILE_MODE)
+    except FileExistsError:
+        return  # another process made it first
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create the grade store: {exc.strerror}") from None
+    os.close(descriptor)
+
+
+def _sqlite_connector(busy_ms: int) -> Callable[[Any, Any], None]:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # the driver must not open transactions itself: the "begin" listener does it
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is on disk (WAL synced) before it returns, so "Saved." survives a
+        # power cut too, not only a crash of the app
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    return connect
+
+
+def _meta(conn: Connection, key: str) -> str | None:
+    found = conn.execute(
+        select(meta_table.c.value).where(meta_table.c.key == key)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
+def _migrate_1_to_2(conn: Connection) -> None:
+    """Schema 1 -> 2 in the opening transaction: the raters' secret version and token expiry
+    (tokens issued before expiry existed expire 90 days from the migration), the sign-in
+    limits and the audit log."""
+    conn.execute(text("ALTER TABLE raters ADD COLUMN secret_version INTEGER NOT NULL DEFAULT 1"))
+    conn.execute(text("ALTER TABLE raters ADD COLUMN token_expires_at VARCHAR(40)"))
+    conn.execute(
+        update(raters_table)
+        .where(raters_table.c.token_hash.is_not(None))
+        .values(token_expires_at=token_expiry(None))
+    )
+    login_limits_table.create(conn, checkfirst=True)
+    auth_log_table.create(conn, checkfirst=True)
+    conn.execute(update(meta_table).where(meta_table.c.key == "schema_version").values(value="2"))
+    conn.execute(insert(meta_table).values(key="migrated_1_to_2_at", value=utc_now()))
+
+
+def _session_problem(row: Any, secret_version: int, now: float) -> str | None:
+    if row is None:
+        return "Your rater account no longer exists in this grade store: you were signed out."
+    if not row.active:
+        return "An admin deactivated your rater account: you were signed out."
+    if int(row.secret_version or 1) != int(secret_version):
+        return (
+            "Your password or token was changed or reset: you were signed out. Sign in with "
+            "the new one."
+        )
+    if row.password_hash is None and _expired(row.token_expires_at, now):
+        return (
+            f"Your sign-in token expired on {_readable_time(row.token_expires_at)}: you were "
+            "signed out. Ask your admin for a new one."
+        )
+    return None
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -1219,6 +1828,8 @@ def _rater(row: Any) -> Rater:
         created_at=row.created_at,
         has_password=row.password_hash is not None,
         has_token=row.token_hash is not None,
+        secret_version=int(row.secret_version or 1),
+        token_expires_at=row.token_expires_at,
     )
 
 

@@ -28,7 +28,8 @@ _COMMAND_MODULES = (
     "summarization",  # evalkit summarization build|checks
     "ifeval",  # evalkit ifeval score|run
     "score",  # evalkit score, evalkit suites ...
-    "grading",  # evalkit sxs plan, evalkit raters, evalkit grades export, evalkit app
+    "grading",  # evalkit plan, evalkit grades export|status, evalkit app
+    "raters",  # evalkit raters add|list|reset|reset-token|deactivate|audit, evalkit store init
     "stats",  # evalkit stats sxs|violations|summarization|...
     "gate",  # evalkit gate
     "report",  # evalkit report

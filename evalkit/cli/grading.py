@@ -1,11 +1,12 @@
-"""Human grading commands: plan items into the grade store, manage raters, export grades.
+"""Human grading commands: plan items into the grade store, export grades, serve the app.
 
     evalkit sxs plan RUN_DIR --candidate NAME --baselines A,B --raters 3 [--gold 5%]
     evalkit plan sxs|summarization|safety RUN_DIR ...      (`sxs plan` = `plan sxs`)
-    evalkit raters add NAME --role rater|admin [--token | --password-stdin]
-    evalkit raters list | deactivate NAME | reset NAME
     evalkit grades export RUN_DIR --kind sxs --out grades.csv
     evalkit grades status RUN_DIR
+    evalkit app RUN_DIR [--host ADDR --tls-cert FILE --tls-key FILE | --behind-proxy]
+
+Raters and the store itself (`evalkit raters ...`, `evalkit store init`) are in `cli/raters.py`.
 
 The store is `--db URL` > `$EVALKIT_DB` > `RUN_DIR/grades.sqlite`. A database password is never
 printed or written: every message shows the URL with the password hidden.
@@ -14,7 +15,6 @@ printed or written: every message shows the URL with the password hidden.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,7 +30,6 @@ DB_HELP = "Grade store: SQLite path or postgresql:// URL (default $EVALKIT_DB, e
 def register(app: typer.Typer) -> None:
     """Add the grading commands to the `evalkit` app."""
     register_planning(app)
-    register_raters(app)
     register_grades(app)
     register_app_command(app)
 
@@ -154,116 +153,21 @@ def _plan(run_dir: Path, options: object) -> None:
     typer.echo(f"plan: {result.plan_path}")
 
 
-# ============================================================================ raters
+# ============================================================================ the store
 
 
-def register_raters(app: typer.Typer) -> None:
-    raters_app = typer.Typer(help="Raters of the grade store.", no_args_is_help=True)
-    raters_app.command("add")(raters_add_command)
-    raters_app.command("list")(raters_list_command)
-    raters_app.command("reset")(raters_reset_command)
-    raters_app.command("deactivate")(raters_deactivate_command)
-    app.add_typer(raters_app, name="raters")
-
-
-RUN_HELP = "Run folder whose grades.sqlite is the store (when no --db / $EVALKIT_DB)."
-
-
-def _open_store(run_dir: Path | None, db: str | None, *, create: bool = False):
-    """The store named by --db, $EVALKIT_DB or a run folder; one of them is required. Only
-    `raters add` creates a store: the other commands read or change an existing one."""
+def _open_store(run_dir: Path | None, db: str | None):
+    """The existing store named by --db, $EVALKIT_DB or a run folder; one of them is required.
+    Reading never creates a store (`evalkit store init` and `evalkit plan` do)."""
     from evalkit.store import DB_ENV, GradeStore, open_run_store
 
     if run_dir is not None:
         if not run_dir.is_dir():
             raise UserError(f"{run_dir}: run folder not found")
-        return open_run_store(run_dir, db, create=create)
+        return open_run_store(run_dir, db)
     if db or os.environ.get(DB_ENV):
-        return GradeStore(db or os.environ[DB_ENV], create=create)
+        return GradeStore(db or os.environ[DB_ENV], create=False)
     raise UserError(f"which grade store? give a run folder, --db URL or set ${DB_ENV}")
-
-
-def raters_add_command(
-    name: str = typer.Argument(..., help="Rater name (also the rater id in grades)."),
-    role: str = typer.Option("rater", "--role", help="rater or admin."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read a password (8+ characters) from stdin."
-    ),
-    token: bool = typer.Option(False, "--token", help="Issue a login token (the default)."),
-    run_dir: Path = typer.Option(None, "--run", help=RUN_HELP),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-) -> None:
-    """Register a rater with a password (argon2id hash) or a one-time-shown login token.
-
-    Example: evalkit raters add alice --run runs/demo      (prints alice's token once)
-    Example: printf '%s' "$PW" | evalkit raters add boss --role admin --password-stdin --db URL
-    """
-    from evalkit.store import check_rater
-
-    if password_stdin and token:
-        raise UserError("--password-stdin and --token: choose one")
-    password = _read_password() if password_stdin else None
-    check_rater(name, role, password)  # before a store is created
-    with _open_store(run_dir, db, create=True) as store:
-        issued = store.add_rater(name, role, password=password)  # type: ignore[arg-type]
-        typer.echo(f"added {role} {name!r} to {store.display_url}")
-    if issued:
-        typer.echo(f"token (shown once; {name} signs in with it): {issued}")
-
-
-def _read_password() -> str:
-    if sys.stdin.isatty():
-        return typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise UserError("--password-stdin: no password on stdin")
-    return password
-
-
-def raters_reset_command(
-    name: str = typer.Argument(..., help="Rater name."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="New password on stdin."),
-    run_dir: Path = typer.Option(None, "--run", help=RUN_HELP),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-) -> None:
-    """Replace a rater's secret: a new token (printed once) or a new password from stdin."""
-    password = _read_password() if password_stdin else None
-    with _open_store(run_dir, db) as store:
-        issued = store.set_secret(name, password)
-    typer.echo(f"new secret set for {name!r}")
-    if issued:
-        typer.echo(f"token (shown once; {name} signs in with it): {issued}")
-
-
-def raters_deactivate_command(
-    name: str = typer.Argument(..., help="Rater name."),
-    run_dir: Path = typer.Option(None, "--run", help=RUN_HELP),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-) -> None:
-    """Deactivate a rater: no sign-in, no new grades; their grades and history stay."""
-    with _open_store(run_dir, db) as store:
-        store.set_active(name, False)
-    typer.echo(f"deactivated {name!r}")
-
-
-def raters_list_command(
-    run_dir: Path = typer.Option(None, "--run", help=RUN_HELP),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-) -> None:
-    """List raters with role, sign-in method and progress (done/assigned)."""
-    with _open_store(run_dir, db) as store:
-        raters = store.raters()
-        status = store.status().set_index("rater_id")
-        typer.echo(f"{len(raters)} raters in {store.display_url}")
-        for rater in raters:
-            secret = "password" if rater.has_password else "token" if rater.has_token else "none"
-            done = int(status["done"].get(rater.id, 0)) if len(status) else 0
-            assigned = int(status["assigned"].get(rater.id, 0)) if len(status) else 0
-            state = "active" if rater.active else "inactive"
-            typer.echo(
-                f"  {rater.name:<20} {rater.role:<6} {state:<8} {secret:<8} "
-                f"{done}/{assigned} done  since {rater.created_at[:10]}"
-            )
 
 
 # ============================================================================ grades
@@ -353,13 +257,33 @@ def _app_command(
     run_dir: Path = typer.Argument(None, help="Run folder whose grades.sqlite is the store."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     port: int = typer.Option(8501, "--port", help="Port to serve on."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 for a LAN)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to bind (default: this machine only)."
+    ),
+    tls_cert: Path = typer.Option(None, "--tls-cert", help="TLS certificate (PEM) to serve HTTPS."),
+    tls_key: Path = typer.Option(None, "--tls-key", help="The certificate's private key (PEM)."),
+    behind_proxy: bool = typer.Option(
+        False,
+        "--behind-proxy",
+        help="A reverse proxy terminates TLS in front of the app (and sets X-Forwarded-For).",
+    ),
     rubrics: Path = typer.Option(None, "--rubrics", help="Rubrics folder (default rubrics/)."),
 ) -> None:
-    """Serve the rater and admin app (Streamlit) on the grade store.
+    """Serve the rater and admin app (Streamlit) on an existing grade store.
+
+    It binds to 127.0.0.1 unless --host is given; on any other address it warns unless TLS is
+    on (--tls-cert/--tls-key) or --behind-proxy says a proxy terminates TLS (README: Deploying
+    the rater app).
 
     Example: evalkit app runs/demo --port 8501     (then open http://127.0.0.1:8501)
     """
-    from evalkit.app_support import serve_app
+    from evalkit.app_support import app_warnings, check_tls, serve_app
 
-    raise typer.Exit(serve_app(run_dir, db, port=port, host=host, rubrics_dir=rubrics))
+    cert, key = check_tls(str(tls_cert) if tls_cert else None, str(tls_key) if tls_key else None)
+    for warning in app_warnings(host, tls=cert is not None, behind_proxy=behind_proxy):
+        typer.echo(f"warning: {warning}", err=True)
+    code = serve_app(
+        run_dir, db, port=port, host=host, rubrics_dir=rubrics,
+        tls_cert=cert, tls_key=key, behind_proxy=behind_proxy,
+    )  # fmt: skip
+    raise typer.Exit(code)

@@ -94,7 +94,8 @@ def build_command(
         result = sampler.build_authored(
             use_case, samples, n, seed, min_per_cell, adversarial=adversarial
         )
-        origin = f"from {len(samples)} authored samples in {len(files)} files"
+        noun = "file" if len(files) == 1 else "files"
+        origin = f"from {len(samples)} authored samples in {len(files)} {noun}"
     else:
         docs = corpus.read_corpus(source, adapter, corpus.parse_map(mapping or []))
         units = corpus.units(docs, use_case)
@@ -286,8 +287,10 @@ def checks_command(
         typer.echo(f"\n== by {', '.join(grouping)}")
         typer.echo(table.to_string(index=False))
     if csv is not None:
+        from evalkit.exports import csv_safe  # formula-like cells made inert
+
         with atomic_output(csv) as handle:
-            frame.to_csv(handle, index=False)
+            csv_safe(frame).to_csv(handle, index=False)
         typer.echo(f"\nwrote {csv}")
 
 

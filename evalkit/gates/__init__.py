@@ -14,7 +14,14 @@ from evalkit.gates.decide import (
     decide,
     run_gates,
 )
-from evalkit.gates.outputs import headline, junit_xml, markdown_summary, md_cell, verdict_rows
+from evalkit.gates.outputs import (
+    headline,
+    junit_xml,
+    markdown_summary,
+    md_cell,
+    value_text,
+    verdict_rows,
+)
 from evalkit.gates.spec import DEFAULT_MIN_N, Gate, GatesFile, load_gates
 
 __all__ = [
@@ -33,5 +40,6 @@ __all__ = [
     "markdown_summary",
     "md_cell",
     "run_gates",
+    "value_text",
     "verdict_rows",
 ]

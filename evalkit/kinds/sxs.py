@@ -46,6 +46,7 @@ from evalkit.kinds.base import (
     conversation_text,
     item_id,
     responses_by_key,
+    secret_hash,
     secret_rng,
     usable,
 )
@@ -245,19 +246,28 @@ class SideBySide(GradingKind):
             )
         if count > len(ok):
             raise UserError(f"--gold: asked for {count} gold items but only {len(ok)} prompts fit")
-        rng = secret_rng(request.secret, "gold")
-        order = list(ok)
-        rng.shuffle(order)
-        order.sort(key=lambda p: p.reference is None)  # stable: reference answers first
+
+        # every choice is drawn per prompt from the secret, and the item id names the pair, so
+        # a run that grows (or another candidate planned) never changes a planned gold item
+        def order(prompt: Prompt) -> tuple[bool, str]:
+            return (prompt.reference is None, secret_hash("gold", request.secret, prompt.id))
+
         items = []
-        for prompt in order[:count]:
-            others = [p for p in ok if p.id != prompt.id and p.category != prompt.category]
-            other = rng.choice(others or [p for p in ok if p.id != prompt.id])
+        for prompt in sorted(ok, key=order)[:count]:
+            rng = secret_rng(request.secret, "gold", prompt.id, candidate)
+            others = sorted(
+                (p for p in ok if p.id != prompt.id and p.category != prompt.category),
+                key=lambda p: p.id,
+            ) or sorted((p for p in ok if p.id != prompt.id), key=lambda p: p.id)
+            other = rng.choice(others)
             better = prompt.reference or table[(prompt.id, candidate)].text or ""
             better_model = GOLD_REFERENCE if prompt.reference else f"gold:{candidate}"
             worse = table[(other.id, candidate)].text or ""
-            iid = item_id(self.id_prefix, request.secret, request.run_id, "gold", prompt.id)
-            left = rng.random() < 0.5
+            iid = item_id(
+                self.id_prefix, request.secret, request.run_id, "gold", prompt.id, candidate,
+                other.id,
+            )  # fmt: skip
+            left = secret_rng(request.secret, iid).random() < 0.5
             items.append(
                 Item(
                     id=iid,

@@ -814,8 +814,10 @@ def samples_section(
 
 def examples_section(frames: RunFrames, options: ReportOptions) -> list[dict[str, Any]]:
     """Items where human raters most clearly preferred the baseline to a candidate (the lowest
-    ties-as-half preference): model output, quoted (escaped)."""
+    ties-as-half preference): model output, quoted (escaped), its invisible and direction-changing
+    characters shown as marked code points (`evalkit.text_display.visible`)."""
     from evalkit.stats.engine import item_values, kind_values
+    from evalkit.text_display import visible
 
     family = metrics()[PREFERENCE].family
     if frames.kind(family).empty or frames.responses.empty:
@@ -857,9 +859,10 @@ def examples_section(frames: RunFrames, options: ReportOptions) -> list[dict[str
                     "group": str(getattr(r, dimension)) if dimension else "",
                     "score": f"{r.value:.2f}",
                     "raters": int(r.grades),
-                    "prompt": _clip(texts.loc[(r.prompt_id, model), "prompt_text"]),
-                    "candidate_text": _clip(texts.loc[(r.prompt_id, model), "text"]),
-                    "baseline_text": _clip(texts.loc[(r.prompt_id, baseline), "text"]),
+                    # model text and prompts: invisible and bidi characters shown as ⟦U+…⟧
+                    "prompt": visible(_clip(texts.loc[(r.prompt_id, model), "prompt_text"])),
+                    "candidate_text": visible(_clip(texts.loc[(r.prompt_id, model), "text"])),
+                    "baseline_text": visible(_clip(texts.loc[(r.prompt_id, baseline), "text"])),
                     "prompt_id": r.prompt_id,
                 }
             )

@@ -199,6 +199,14 @@ def reference_keeps_key_facts(prompt: Prompt) -> bool:
     return not missing
 
 
+def _hard_cases(prompt: Prompt) -> list[str]:
+    return list(prompt.metadata.get("hard_cases") or [])
+
+
+def _language(prompt: Prompt) -> str:
+    return str(prompt.metadata.get("language") or "en")
+
+
 def vocabulary_growth(prompts: Sequence[Prompt], points: Sequence[int]) -> dict[int, int]:
     seen: set[str] = set()
     counted = 0
@@ -249,10 +257,10 @@ def audit(
         first_line_diversity=len(set(firsts)) / len(firsts) if firsts else 0.0,
         stacks_3plus=len(stacks),
         late_fact_share=(sum(late_fact(p) for p in stacks) / len(stacks)) if stacks else None,
-        strata=dict(strata),
+        strata=dict(sorted(strata.items())),
         top_patterns=[(p, c) for p, c in top.most_common(8) if c > 1],
-        hard_cases=dict(Counter(h for p in prompts for h in p.metadata.get("hard_cases") or [])),
-        languages=dict(Counter(str(p.metadata.get("language") or "en") for p in prompts)),
+        hard_cases=dict(sorted(Counter(h for p in prompts for h in _hard_cases(p)).items())),
+        languages=dict(Counter(_language(p) for p in prompts).most_common()),
         tokens=length_distribution(prompts),
         emails=len(emails),
         long_email_share=long_emails / len(emails) if emails else None,

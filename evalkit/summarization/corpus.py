@@ -125,9 +125,11 @@ def read_generic(path: Path, mapping: dict[str, str]) -> list[CorpusDoc]:
     return docs
 
 
-# AESLC: guess the email content type from the subject line and body (first match wins).
+# AESLC: guess the email content type (design.CONTENT_TYPES) from the subject line and body
+# (first match wins; "work" when nothing matches).
 EMAIL_RULES: tuple[tuple[str, str], ...] = (
-    ("order_receipt", r"\b(invoice|receipt|order|purchase|payment|paid|billing)\b"),
+    ("orders_shipping", r"\b(order|purchase|shipp\w*|deliver\w*|tracking|package)\b"),
+    ("bills_banking", r"\b(invoice|receipt|payment|paid|billing|bank\w*|statement)\b"),
     (
         "scheduling",
         r"\b(meeting|meet|schedul\w*|calendar|conference call|call on|lunch|"
@@ -187,7 +189,7 @@ def read_aeslc(path: Path, mapping: dict[str, str]) -> list[CorpusDoc]:
     for line, obj in iter_json_lines(path):
         text = _string(obj, "email", str(path), line, True) or ""
         subject = _string(obj, "subject", str(path), line, False) or ""
-        kind = classify(f"{subject}\n{text[:400]}", EMAIL_RULES, "work_request")
+        kind = classify(f"{subject}\n{text[:400]}", EMAIL_RULES, "work")
         docs.append(CorpusDoc(text, kind, None, str(path), line))
     return docs
 

@@ -233,6 +233,7 @@ def _key_fact_problems(p: Prompt, facts: list[str], docs: list[str]) -> list[str
     fact_docs = p.metadata.get("key_fact_docs") or [None] * len(facts)
     if len(fact_docs) != len(facts):
         return [f"{where}: {len(fact_docs)} key_fact_docs for {len(facts)} key facts"]
+    doc_tokens = [token_set(doc) for doc in docs] if any(fact_docs) else []
     for fact, group, doc in zip(facts, anchors, fact_docs, strict=True):
         if not group:
             problems.append(f"{where}: key fact {fact!r} has no anchors")
@@ -243,7 +244,7 @@ def _key_fact_problems(p: Prompt, facts: list[str], docs: list[str]) -> list[str
         elif doc is not None:
             if not 1 <= int(doc) <= len(docs):
                 problems.append(f"{where}: key fact {fact!r}: doc {doc} of {len(docs)}")
-            elif not any(fact_present(a, token_set(docs[int(doc) - 1])) for a in group):
+            elif not any(fact_present(a, doc_tokens[int(doc) - 1]) for a in group):
                 problems.append(f"{where}: key fact {fact!r}: no anchor in document {doc}")
     if len(docs) >= 3 and p.metadata.get("key_fact_docs") and not late_fact(p):
         problems.append(f"{where}: a stack of {len(docs)} items without a late-item key fact")

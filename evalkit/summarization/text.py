@@ -21,19 +21,23 @@ Chinese or Japanese word inside a sentence written without spaces). Before that,
 read as a number, a date or a time is turned into the Latin forms above, so an English summary
 can match it: digits of any script become 0-9; "3月29日", "3월 29일" -> "march 29"; "8号",
 "12일" -> "8", "12"; "14시 50분", "11点30分", "11時半" -> "2:50", "11:30", "11:30"; CJK and
-Korean weekdays, Vietnamese weekdays ("thứ Tư" is Wednesday, not "thu"), and Greek, Russian and
-Arabic month names, are translated. A time given by the
-hour only ("12시", "11点", "13時", and the Latin "13h") becomes an hour token ("12h") that a text
-also holds when it has the bare number ("12") or the 12-hour time ("12:00", "noon", "12 pm";
-"13h" and "1:00" match each other, since am/pm is dropped everywhere).
+Korean weekdays, Vietnamese weekdays ("thứ Tư" is Wednesday, not "thu"), and Greek, Russian
+and Arabic month names, are translated. A time given by the hour only ("12시", "11点", "13時",
+and the Latin "13h") becomes an hour token ("12h") that a text also holds when it has the bare
+number ("12") or the 12-hour time ("12:00", "noon", "12 pm"; "13h" and "1:00" match each
+other, since am/pm is dropped everywhere).
 
 What the rule cannot do: it does not translate or transliterate words, so a name or a word
 written in another script ("수빈", "胃カメラ", "مكتب") is found in a summary only when the summary
 keeps it in that script (an English summary writing "Subin" misses it; an author who wants an
-English summary to match anchors a number, a date or a Latin-script name instead); numbers
+English summary to match anchors a number, a date or a Latin-script name instead), and a word
+of another Latin-script language ("septiembre", "domingo", "Tomka" for "Tomek") only as
+written; numbers
 written as words in other scripts ("十一点", "три") and relative dates ("오늘 밤", "明天") are
-not read; a bare "12" in a text counts as the hour 12 for an hour anchor; and Latin "5h" (five
-hours) reads as the time 5:00.
+not read; a bare "12" in a text counts as the hour 12 for an hour anchor; Latin "5h" (five
+hours) reads as the time 5:00; and numbers keep the English format rules, so a decimal comma
+("212,74") or dot thousands ("200.000đ", "1.200 €") and space thousands ("1 140 €") do not
+match "212.74", "200,000" or "1,140" (a summary that copies the form matches).
 """
 
 from __future__ import annotations
@@ -128,9 +132,16 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"([.!?]+)([\"'”’)\]]*)(\s+)")
 
 
+@lru_cache(maxsize=1)
+def _combining() -> dict[int, None]:
+    return {c: None for c in range(0x300, 0x20000) if unicodedata.combining(chr(c))}
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """NFKD, combining marks removed."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_combining())
 
 
 # Latin letters that keep their stroke or ligature after accents are removed.
@@ -229,6 +240,7 @@ _CJK_WEEKDAY = re.compile("|".join(sorted(_CJK_WEEKDAYS, key=len, reverse=True))
 _VI_WEEKDAYS = {"hai": "monday", "ba": "tuesday", "tư": "wednesday", "năm": "thursday",
                 "sáu": "friday", "bảy": "saturday"}  # fmt: skip
 _VI_WEEKDAY = re.compile(r"\b(?:thứ\s+(hai|ba|tư|năm|sáu|bảy)|(chủ\s+nhật))\b", re.IGNORECASE)
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # kana, CJK, Hangul
 _CJK_TIME = re.compile(
     r"(?<!\d)(\d{1,2})\s*(?:시(?!간)|時(?!間)|[点點](?:钟|鐘)?)(?:\s*(\d{1,2})\s*[분分]|\s*(반|半))?"
 )
@@ -260,17 +272,19 @@ def _h_time(match: re.Match[str]) -> str:
     return f" {match.group(1)}:{match.group(2)} "
 
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
     """NFKC; digits of any script as 0-9; Korean, Japanese and Chinese weekdays, dates and
     times, and Vietnamese weekdays, as their Latin forms."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
     text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
-    text = _CJK_WEEKDAY.sub(lambda m: f" {_CJK_WEEKDAYS[m.group(0)]} ", text)
     text = _VI_WEEKDAY.sub(
         lambda m: f" {_VI_WEEKDAYS[m.group(1).lower()] if m.group(1) else 'sunday'} ", text
     )
+    if not _CJK.search(text):
+        return text
+    text = _CJK_WEEKDAY.sub(lambda m: f" {_CJK_WEEKDAYS[m.group(0)]} ", text)
     text = _CJK_TIME.sub(_cjk_time, text)
     text = _CJK_YEAR.sub(r" \1 ", text)
     text = _CJK_MONTH.sub(_cjk_month, text)
@@ -317,7 +331,7 @@ def _normalize_token(token: str) -> str:
 def normalize_tokens(text: str) -> list[str]:
     """The normalized tokens of `text` (see the module docstring for the rules): Latin words,
     numbers and times, then the words of other scripts (folded; a month name translated)."""
-    text = _prepare(text)
+    text = prepare(text)
     others: list[str] = []
     if not text.isascii():
 

@@ -150,9 +150,7 @@ def answer(kind: GradingKind, rubric: Any, item: Item, rng: random.Random) -> di
     raise AssertionError(f"no valid answer found for {item.kind}")
 
 
-def grade_all(
-    store: GradeStore, seed: int = 0, gold: dict[str, Any] | None = None
-) -> list[Grade]:
+def grade_all(store: GradeStore, seed: int = 0, gold: dict[str, Any] | None = None) -> list[Grade]:
     """Every assignment graded with a random valid answer; gold items get `gold` when given."""
     rng = random.Random(seed)
     rubrics: dict[str, Any] = {}
@@ -326,8 +324,9 @@ def test_gold_items_have_a_known_better_side() -> None:
         assert not passed(2 if better == "left" else -2) and not passed(0)
     # prompts with a reference answer are used first
     assert sum(item.metadata["model_a"] == "gold:reference" for item in gold) == 3
-    assert gold == [i for i in sxs_plan(bank, responses, ["base1"], secret="g", gold=5)[0]
-                    if i.is_gold]  # fmt: skip
+    assert gold == [
+        i for i in sxs_plan(bank, responses, ["base1"], secret="g", gold=5)[0] if i.is_gold
+    ]
 
 
 def test_gold_count_parses_shares_and_counts() -> None:
@@ -368,8 +367,9 @@ def test_summarization_and_safety_items() -> None:
     assert len(items) == 4 and report.items == 4
     assert {i.metadata["expected"] for i in items} == {"comply", "refuse"}
     assert all(i.kind == "safety" and i.metadata["area"] == "harmful_content" for i in items)
-    assert all(i.model == "cand" and i.response_text == f"cand answers {i.prompt_id}"
-               for i in items)  # fmt: skip
+    assert all(
+        i.model == "cand" and i.response_text == f"cand answers {i.prompt_id}" for i in items
+    )
 
 
 # ---------------------------------------------------------------------------- multi-turn prompts
@@ -437,11 +437,13 @@ def test_assignment_is_balanced_with_k_distinct_raters(n_items: int, n_raters: i
 
 
 def test_assignment_balances_against_existing_load() -> None:
-    pairs = assign_balanced([f"i{i}" for i in range(6)], ["a", "b", "c"], 1, secret="s",
-                            load={"a": 4})  # fmt: skip
+    pairs = assign_balanced(
+        [f"i{i}" for i in range(6)], ["a", "b", "c"], 1, secret="s", load={"a": 4}
+    )
     assert Counter(rater for _, rater in pairs) == {"b": 3, "c": 3}
-    pairs = assign_balanced([f"i{i}" for i in range(10)], ["a", "b", "c"], 1, secret="s",
-                            load={"a": 4})  # fmt: skip
+    pairs = assign_balanced(
+        [f"i{i}" for i in range(10)], ["a", "b", "c"], 1, secret="s", load={"a": 4}
+    )
     totals = Counter(rater for _, rater in pairs) + Counter({"a": 4})
     assert max(totals.values()) - min(totals.values()) <= 1
 
@@ -492,7 +494,9 @@ def _plan_into(run_dir: Path, db: Path, kind: str, **fields: Any) -> PlanResult:
 def _contents(db: Path) -> tuple[list[Item], list[tuple[str, str, int]]]:
     with GradeStore(db) as store:
         table = store.assignments()
-        return store.items(), sorted(zip(table.item_id, table.rater_id, table.position))
+        return store.items(), sorted(
+            zip(table.item_id, table.rater_id, table.position, strict=True)
+        )
 
 
 @pytest.mark.parametrize("kind_name", KINDS)
@@ -547,10 +551,10 @@ def test_replanning_adds_nothing_and_keeps_loads_within_one(run_dir: Path) -> No
     # the run grows: only the new comparisons are added, the planned ones keep ids and sides
     prompts, responses = make_run(n_bank=15)
     write_run(run_dir, prompts, responses)
-    grown = plan(run_dir, kind_options("sxs", raters_per_item=2, gold="2"))
-    assert grown.added == 3 * 2 and grown.already_planned == len(firsts["sxs"].items)
+    grown = plan(run_dir, kind_options("sxs", raters_per_item=2))
+    assert grown.added == 3 * 2 and grown.already_planned == len(firsts["sxs"].items) - 2
     now = {item.id: item for item in grown.items}
-    assert all(now.get(item.id) == item for item in firsts["sxs"].items)
+    assert all(now[item.id] == item for item in firsts["sxs"].items if not item.is_gold)
     with GradeStore(db) as store:
         load = loads(store)
     assert max(load.values()) - min(load.values()) <= 1
@@ -570,9 +574,12 @@ def test_gold_from_a_share_or_a_count(run_dir: Path, tmp_path: Path) -> None:
         stored = [i for i in store.items() if i.is_gold]
         assignments = store.assignments()
     assert len(stored) == 3 and set(assignments["item_id"]) >= {i.id for i in stored}
+    references = {p.id: p.reference for p in make_run()[0]}
     for item in stored:  # the better side is recorded, and it holds the better text
         better = item.gold_answer["better"]
         assert (item.model_left if better == "left" else item.model_right) != GOLD_WORSE
+        text = item.left_text if better == "left" else item.right_text
+        assert text == references[item.prompt_id] or text == f"cand answers {item.prompt_id}"
     for kind in all_kinds():
         if not hasattr(kind, "gold_items"):
             with pytest.raises(UserError, match="no gold rule"):
@@ -588,7 +595,7 @@ def test_gold_grades_never_reach_a_models_rates(run_dir: Path) -> None:
     n_gold = sum(i.is_gold for i in result.items)
     assert n_gold == 4
     with GradeStore(run_dir / "grades.sqlite") as store:
-        # gold grades all "B much better": were they counted, they would move the rates
+        # gold grades all "B (right) much better": counted, they would add gold:* rows
         grade_all(store, seed=1, gold={"choice": 2})
     frames = load_run_frames(run_dir)
     grades = frames.kind("sxs")
@@ -603,7 +610,20 @@ def test_gold_grades_never_reach_a_models_rates(run_dir: Path) -> None:
     without = without[without["metric"].str.startswith("sxs_")].reset_index(drop=True)
     pd.testing.assert_frame_equal(sxs, without)
     row = sxs[
-        (sxs["metric"] == "sxs_win_rate") & (sxs["model"] == "cand") & (sxs["baseline"] == "base1")
-        & (sxs["group"] == "all") & (sxs["graders"] == "human")
-    ]  # fmt: skip
+        (sxs["metric"] == "sxs_win_rate")
+        & (sxs["model"] == "cand")
+        & (sxs["baseline"] == "base1")
+        & (sxs["group"] == "all")
+        & (sxs["graders"] == "human")
+    ]
     assert len(row) == 1 and int(row["n_items"].iloc[0]) == 12  # the 12 comparisons, no gold
+
+
+def test_replanning_a_grown_run_keeps_its_gold_items(run_dir: Path) -> None:
+    add_raters(run_dir / "grades.sqlite", ["r1", "r2"])
+    first = plan(run_dir, kind_options("sxs", raters_per_item=2, gold="3", seed=11))
+    prompts, responses = make_run(n_bank=16)
+    write_run(run_dir, prompts, responses)
+    grown = plan(run_dir, kind_options("sxs", raters_per_item=2, gold="3", seed=11))
+    now = {item.id: item for item in grown.items}
+    assert all(now.get(item.id, item) == item for item in first.items)

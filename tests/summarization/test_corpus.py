@@ -13,6 +13,8 @@ from evalkit.jsonio import read_records
 from evalkit.paths import data_dir
 from evalkit.records import Prompt
 from evalkit.summarization.corpus import extract_key_facts
+from evalkit.summarization.design import CONTENT_TYPES
+from evalkit.summarization.quality import validate_set
 from evalkit.summarization.text import fact_present, token_set
 
 DATA = data_dir()
@@ -49,8 +51,10 @@ def test_aeslc_emails_are_sampled_by_stratum(tmp_path: Path) -> None:
     assert (table["achieved"] <= table["available"]).all()
     assert (table["achieved"] >= table["available"].clip(upper=10)).all()
     assert table["achieved"].sum() == 300 and table["content_type"].nunique() >= 5
+    assert set(table["content_type"]) <= set(CONTENT_TYPES["email"])  # the design's types
     assert sum(bool(p.key_facts) for p in prompts) >= 280
     _facts_found(prompts)
+    assert [q for q in validate_set(prompts, "email") if "key facts" not in q] == []
 
 
 @needs_data
