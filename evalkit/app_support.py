@@ -139,12 +139,12 @@ def client_address(
     --behind-proxy`) every peer is the proxy, so the last X-Forwarded-For entry (the one the
     proxy appended; earlier ones are the client's to forge) is used instead. Without either,
     only the per-name limit applies in effect (every client is "local")."""
-    if behind_proxy and headers:
-        forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
-        last = forwarded.split(",")[-1].strip()
+    if behind_proxy and isinstance(headers, Mapping):
+        forwarded = next((v for k, v in headers.items() if str(k).lower() == "x-forwarded-for"), "")
+        last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
         if last:
             return last[:100]
-    return (ip_address or "local")[:100]
+    return (ip_address if isinstance(ip_address, str) and ip_address else "local")[:100]
 
 
 def behind_proxy() -> bool:

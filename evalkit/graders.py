@@ -76,7 +76,8 @@ def f1_interval(
     p = np.asarray(pred, dtype=bool)
     n = len(t)
     tp, fp, fn = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
-    value = float(_f1(np.array(tp), np.array(fp), np.array(fn)))
+    # without any positive item F1 says nothing (it is 0 whatever the grader does)
+    value = float(_f1(np.array(tp), np.array(fp), np.array(fn))) if t.any() else NAN
     out = {"value": value, "low": NAN, "high": NAN, "n": n, "positives": int(t.sum())}
     if n == 0 or not resamples or math.isnan(value):
         return out
@@ -88,7 +89,7 @@ def f1_interval(
         index = rng.integers(0, n, size=(size, n))
         draws.append(_f1(*(c[index].sum(axis=1) for c in cell)))
     values = np.concatenate(draws)
-    values = values[~np.isnan(values)]
+    values = values[~np.isnan(values)]  # a resample without positives has no F1
     if len(values):
         out["low"], out["high"] = (float(v) for v in np.quantile(values, [0.025, 0.975]))
     return out

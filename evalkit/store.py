@@ -1079,6 +1079,9 @@ class GradeStore:
                 if row is None or row.failures == 0:
                     continue  # it locked on this attempt: the lock stands
                 failures = row.failures - 1
+                if failures == 0 and row.locks == 0:  # nothing left to remember
+                    conn.execute(delete(login_limits_table).where(login_limits_table.c.key == key))
+                    continue
                 next_allowed = (
                     row.last_failure
                     + self.login_policy.delay(failures, self.login_policy.client_free)

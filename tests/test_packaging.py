@@ -3,8 +3,9 @@
 The wheel is built from a copy of the sources, checked file by file (the repository's prompts/,
 rubrics/, app/ and examples/ ship as evalkit/_data/, the public data sets never), installed
 WITHOUT extras into a fresh venv, and used from an empty folder with no PYTHONPATH: `evalkit
-init`, `evalkit bank validate`, `evalkit rubric validate` and the rater app's start-up. Also the
-`evalkit init` command itself, in-process. About 2 minutes (most of it pip installing).
+init`, `evalkit bank validate`, `evalkit rubric validate`, `evalkit store init` and the rater
+app's start-up (its health endpoint). Also the `evalkit init` command itself, in-process.
+About 2-3 minutes (most of it pip installing).
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def test_wheel_without_extras_works_outside_the_repository(wheel: Path, tmp_path
     assert "evalkit/_data/prompts/bank" in run("bank", "validate")  # the shipped bank
     run("rubric", "validate")  # the shipped rubrics
     run("rubric", "validate", cwd=project)  # the project's copies
-    run("raters", "add", "admin", "--role", "admin", "--token", "--db", "grades.sqlite")
+    run("store", "init", "--db", "grades.sqlite")
 
     port = _free_port()
     log = (tmp_path / "app.log").open("w")

@@ -1,15 +1,18 @@
-"""The rater and admin app through Streamlit's AppTest: login, every kind's page (drawn from the
-kind's form), progress, reload, blinding in the session and in every element id, admin access
-control and exports. The store is a real SQLite file."""
+"""The rater and admin app through Streamlit's AppTest: sign-in (and its limits), every kind's
+page (drawn from the kind's form), progress, reload, blinding in the session and in every element
+id, sessions that follow the store, incident ids instead of tracebacks, invisible characters
+shown, admin access control, the sign-in audit and exports. The store is a real SQLite file."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from evalkit.app_support import load_rubrics
@@ -125,6 +128,13 @@ def assert_keys_opaque(at: AppTest) -> None:
 # --------------------------------------------------------------------------- login
 
 
+def test_sign_in_page_says_what_a_token_is(seeded: SeededStore) -> None:
+    at = app()
+    shown = " ".join(c.value for c in at.caption) + " ".join(t.label for t in at.text_input)
+    assert "reusable until reset or expired" in shown and "one-time" not in shown.lower()
+    assert [t.label for t in at.text_input] == ["Name", "Password or token"]
+
+
 def test_login_with_password_shows_queue_and_progress(seeded: SeededStore) -> None:
     at = login("alice")
     assert not at.error
@@ -145,11 +155,110 @@ def test_login_rejects_bad_password_and_unknown_name(
     assert at.text_input(key="login_name")  # still the login form
 
 
-def test_login_with_one_time_token(seeded: SeededStore) -> None:
+def test_login_with_a_token_again_and_again(seeded: SeededStore) -> None:
+    for _ in range(2):  # a token is reusable until reset or expired
+        at = login("tina", seeded.token)
+        assert at.session_state["rater"].name == "tina"
+        assert progress(at) == "Progress: 0 / 0 done"
+        assert "Nothing left" in at.success[0].value
+
+
+def test_a_locked_name_is_refused_without_computing_a_hash(
+    seeded: SeededStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evalkit.store as store_module
+
+    at = login("alice", "wrong-password")
+    assert at.error[0].value == "Unknown name, or wrong password or token."
+    with GradeStore(seeded.url) as db:  # four more, each after the delay the last one asked
+        now = time.time()
+        for later in (1, 10, 20, 30):
+            db.clock = lambda later=later: now + later
+            assert db.sign_in("alice", "guess").outcome == "failure"
+    hashed = []
+    real = store_module._verify_password
+    monkeypatch.setattr(store_module, "_verify_password", lambda *a: hashed.append(1) or real(*a))
+    at = login("alice")  # the right password, while the name is locked: refused, no hash
+    assert "Too many failed sign-ins for this name" in at.error[0].value
+    assert "rater" not in at.session_state and hashed == []
+    with GradeStore(seeded.url) as db:
+        outcomes = db.auth_log(limit=0)["outcome"].tolist()
+    assert outcomes == ["refused"] + ["failure"] * 5
+
+
+def test_deactivation_and_secret_reset_end_the_session(seeded: SeededStore) -> None:
+    at = login("alice")
+    with GradeStore(seeded.url) as db:
+        db.set_secret("alice", "a-new-password-1")
+    at.radio[0].set_value(1)
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert "rater" not in at.session_state and grades(seeded) == []
+    assert "changed or reset" in at.warning[0].value
+    at = login("alice", "a-new-password-1")
+    with GradeStore(seeded.url) as db:
+        db.set_active("alice", False)
+    at.run()  # any page load
+    assert "deactivated" in at.warning[0].value and "rater" not in at.session_state
+
+
+def test_an_expired_token_is_refused_with_a_clear_message(seeded: SeededStore) -> None:
+    with GradeStore(seeded.url) as db:
+        token = db.reset_token("tina", token_days=1)
+        db.clock = lambda: time.time() + 2 * 86400
+        assert db.sign_in("tina", token).outcome == "expired"
+    from evalkit.store import raters_table
+
+    with GradeStore(seeded.url) as db, db.engine.begin() as conn:
+        conn.execute(
+            update(raters_table)
+            .where(raters_table.c.name == "tina")
+            .values(token_expires_at="2020-01-01T00:00:00+00:00")
+        )
+    at = login("tina", token)
+    assert "expired on 2020-01-01" in at.error[0].value and "reset-token" in at.error[0].value
+
+
+def test_an_unexpected_error_shows_an_incident_id_not_a_traceback(
+    seeded: SeededStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from evalkit import app_support
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    at = login("root")
+    monkeypatch.setattr(app_support, "grades_table", broken)
+    monkeypatch.setattr(app_support.app_logger(), "propagate", True)  # to caplog too
+    with caplog.at_level("ERROR", logger="evalkit.app"):
+        at.sidebar.radio(key="page").set_value("Admin").run()
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    incident = re.search(r"incident ([0-9a-f]{8})", message).group(1)
+    assert "secret internals" not in everything_rendered(at)
+    assert incident in caplog.text and "secret internals" in caplog.text
+
+
+def test_invisible_characters_in_model_text_are_marked(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "b.sqlite", queue=("sxs",))
+    item = seeded.items[0]
+    hidden = item.model_copy(
+        update={
+            "id": "it-hidden",
+            "prompt_text": "Say\u200bhi\u2066",
+            "left_text": "abc\u202edef",
+            "right_text": "x\U000e0041y\u00ad",
+        }
+    )
+    with GradeStore(seeded.url) as db:
+        db.add_items([hidden])
+        db.assign_many([(hidden.id, "tina")])
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
     at = login("tina", seeded.token)
-    assert at.session_state["rater"].name == "tina"
-    assert progress(at) == "Progress: 0 / 0 done"
-    assert "Nothing left" in at.success[0].value
+    assert texts(at)[:3] == [
+        "Say⟦U+200B⟧hi⟦U+2066⟧",
+        "abc⟦U+202E⟧def",
+        "x⟦U+E0041⟧y⟦U+00AD⟧",
+    ]
 
 
 def test_logout_returns_to_login(seeded: SeededStore) -> None:
@@ -395,7 +504,8 @@ def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypa
     assert not at.exception, at.exception
     assert at.title[0].value == "Admin"
     assert progress(at) == "Progress: 0 / 0 done"
-    table, alpha, agreement, gold_table = (d.value for d in at.dataframe)
+    table, alpha, agreement, gold_table, audit = (d.value for d in at.dataframe)
+    assert audit[["name", "outcome"]].values.tolist() == [["root", "success"]]
     assert set(alpha["kind"]) == {"sxs", "safety"}  # Krippendorff's alpha from evalkit.stats
     assert alpha["alpha (95% CI)"].str.startswith("n/a").all()  # one item each: undefined
     alice = table[table["rater"] == "alice"].set_index("kind")
@@ -410,3 +520,5 @@ def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypa
     assert list(gold_table["gold_accuracy"].str[:7]) == ["0.0% [0", "0.0% [0"]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Parquet"]
+    assert "Sign-ins" in [s.value for s in at.subheader]
+    assert [e.value for e in at.error] == []

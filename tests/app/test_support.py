@@ -246,11 +246,21 @@ def test_open_app_store_and_serve_errors(tmp_path: Path, monkeypatch) -> None:
         support.open_app_store(run_dir=str(tmp_path / "missing"))
     run = tmp_path / "run"
     run.mkdir()
-    with support.open_app_store(run_dir=str(run)) as store:
-        assert store.display_url.endswith("run/grades.sqlite")
+    with pytest.raises(UserError, match="no grade store"):  # the app never creates one
+        support.open_app_store(run_dir=str(run))
+    assert not (run / "grades.sqlite").exists()
+    with pytest.raises(UserError, match="no grade store"):
+        support.open_app_store(db=str(tmp_path / "typo.sqlite"))
+    assert not (tmp_path / "typo.sqlite").exists()
+    GradeStore(run / "grades.sqlite").close()  # as `evalkit store init` makes it
+    with support.open_app_store(run_dir=str(run), write_timeout=5) as store:
+        assert store.display_url.endswith("run/grades.sqlite") and store.write_timeout == 5
     assert run_cli(["app"]) == 2
     assert run_cli(["app", "--db", str(tmp_path / "x.sqlite"), "--port", "0"]) == 2
     assert run_cli(["app", str(run), "--rubrics", str(tmp_path / "nope")]) == 2
+    assert run_cli(["app", str(run), "--tls-cert", str(run / "grades.sqlite")]) == 2
+    assert run_cli(["app", str(tmp_path / "nothing-here")]) == 2
+    assert not (tmp_path / "nothing-here").exists()
 
 
 def test_rubrics_of_every_registered_kind() -> None:
@@ -259,7 +269,7 @@ def test_rubrics_of_every_registered_kind() -> None:
         assert isinstance(RUBRICS[kind.name], kind.rubric_type)
 
 
-def test_streamlit_command_is_headless_without_usage_stats() -> None:
+def test_streamlit_command_is_headless_without_usage_stats_or_error_details() -> None:
     cmd = support.streamlit_command(8601, "127.0.0.1")
     joined = " ".join(cmd)
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("app/rater_app.py")
@@ -268,5 +278,84 @@ def test_streamlit_command_is_headless_without_usage_stats() -> None:
         "--browser.gatherUsageStats false",
         "--server.port 8601",
         "--server.address 127.0.0.1",
+        "--client.showErrorDetails none",  # incident ids in the page, tracebacks in the log
     ):
         assert flag in joined
+    assert "sslCertFile" not in joined
+    tls = " ".join(support.streamlit_command(8601, "0.0.0.0", "/c.pem", "/k.pem"))
+    assert "--server.sslCertFile /c.pem --server.sslKeyFile /k.pem" in tls
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+def test_app_warns_off_loopback_without_tls(tmp_path: Path, monkeypatch, capsys) -> None:
+    assert support.app_warnings("127.0.0.1", tls=False, behind_proxy=False) == []
+    assert support.app_warnings("localhost", tls=False, behind_proxy=False) == []
+    assert support.app_warnings("0.0.0.0", tls=True, behind_proxy=False) == []
+    assert support.app_warnings("0.0.0.0", tls=False, behind_proxy=True) == []
+    (warning,) = support.app_warnings("0.0.0.0", tls=False, behind_proxy=False)
+    assert "clear text" in warning and "--tls-cert" in warning and "--behind-proxy" in warning
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    cert.write_text("cert")
+    key.write_text("key")
+    with pytest.raises(UserError, match="give both"):
+        support.check_tls(str(cert), None)
+    with pytest.raises(UserError, match="not a readable file"):
+        support.check_tls(str(cert), str(tmp_path / "missing.pem"))
+    assert support.check_tls(str(cert), str(key)) == (str(cert), str(key))
+
+    calls: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr("subprocess.call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    run = tmp_path / "run"
+    run.mkdir()
+    GradeStore(run / "grades.sqlite").close()
+    for args, warned in (
+        ([], False),  # 127.0.0.1 by default
+        (["--host", "0.0.0.0"], True),
+        (["--host", "0.0.0.0", "--behind-proxy"], False),
+        (["--host", "0.0.0.0", "--tls-cert", str(cert), "--tls-key", str(key)], False),
+    ):
+        assert run_cli(["app", str(run), *args]) == 0
+        err = capsys.readouterr().err
+        assert ("warning: serving on 0.0.0.0 without TLS" in err) is warned, (args, err)
+    hosts = [cmd[cmd.index("--server.address") + 1] for cmd, _ in calls]
+    assert hosts == ["127.0.0.1", "0.0.0.0", "0.0.0.0", "0.0.0.0"]
+    assert calls[2][1].get(support.ENV_BEHIND_PROXY) == "1"
+    assert support.ENV_BEHIND_PROXY not in calls[1][1]
+    assert "--server.sslCertFile" in calls[3][0]
+
+
+def test_client_address_for_the_sign_in_limits() -> None:
+    assert support.client_address(None, {}, behind_proxy=False) == "local"
+    assert support.client_address("198.51.100.4", {}, behind_proxy=False) == "198.51.100.4"
+    forwarded = {"X-Forwarded-For": "10.0.0.1, 203.0.113.9"}  # the client's, then the proxy's
+    assert support.client_address("10.9.9.9", forwarded, behind_proxy=False) == "10.9.9.9"
+    assert support.client_address("10.9.9.9", forwarded, behind_proxy=True) == "203.0.113.9"
+    assert support.client_address("10.9.9.9", {}, behind_proxy=True) == "10.9.9.9"
+    assert support.client_address(object(), object(), behind_proxy=True) == "local"  # type: ignore[arg-type]
+
+
+def test_incidents_are_logged_with_an_id(caplog: pytest.LogCaptureFixture, monkeypatch) -> None:
+    monkeypatch.setattr(support.app_logger(), "propagate", True)  # to caplog too
+    with caplog.at_level("ERROR", logger="evalkit.app"):
+        incident = support.log_incident(RuntimeError("boom"))
+    assert re.fullmatch(r"[0-9a-f]{8}", incident) and incident in caplog.text
+    assert "boom" in caplog.text and "Traceback" not in support.incident_message(incident)
+    assert incident in support.incident_message(incident)
+
+
+def test_write_timeout_from_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(support.ENV_WRITE_TIMEOUT, raising=False)
+    assert support.write_timeout() == 20.0
+    monkeypatch.setenv(support.ENV_WRITE_TIMEOUT, "3")
+    assert support.write_timeout() == 3.0
+    for bad in ("x", "0", "-1", "9999"):
+        monkeypatch.setenv(support.ENV_WRITE_TIMEOUT, bad)
+        assert support.write_timeout() == 20.0
+
+
+def test_headings_escape_markdown_and_mark_invisible_characters() -> None:
+    assert support.markdown_text("Side by side · rewriting") == "Side by side · rewriting"
+    shown = support.markdown_text("a [link](javascript:x) <b>*x*</b>\u202e")
+    assert "\\[link\\]" in shown and "\\<b\\>" in shown and "⟦U+202E⟧" in shown
