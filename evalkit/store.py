@@ -1018,6 +1018,7 @@ class GradeStore:
         policy = self.login_policy
 
         def work(conn: Connection) -> float | None:
+            self._lock_keys(conn, keys)
             rows = {
                 row.key: row
                 for row in conn.execute(
@@ -1064,11 +1065,20 @@ class GradeStore:
 
         return self._write(work)
 
+    def _lock_keys(self, conn: Connection, keys: Sequence[str]) -> None:
+        """PostgreSQL: one attempt at a time per key (SQLite's BEGIN IMMEDIATE already lets one
+        writer in), so concurrent attempts cannot all read the same count and slip past."""
+        if self.is_sqlite:
+            return
+        for key in sorted(keys):  # one order: no deadlock between a name and an address
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
     def _forgive_attempt(self, keys: Sequence[str], now: float) -> None:
         """The secret was right: the name starts afresh; the client address gets back the
         failure this attempt was counted as (its earlier failures stay)."""
 
         def work(conn: Connection) -> None:
+            self._lock_keys(conn, keys)
             for key in keys:
                 if key.startswith("name:"):
                     conn.execute(delete(login_limits_table).where(login_limits_table.c.key == key))

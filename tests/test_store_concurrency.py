@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from evalkit.records import Grade
@@ -144,3 +146,71 @@ def test_concurrent_processes_on_one_sqlite_file(tmp_path: Path) -> None:
         assert len(current) == n_proc * n_items
         assert len(check.grade_history()) == n_proc * (n_items + 1)
         assert Counter(g.choice for g in current if g.item_id == "sxs-0000") == {-1: n_proc}
+
+
+def test_concurrent_guesses_cannot_slip_past_the_sign_in_limit(
+    store: GradeStore, monkeypatch
+) -> None:
+    """30 wrong guesses for one name at the same instant: each is counted before its hash is
+    computed, so only the first two (no delay yet) are checked and the rest are refused."""
+    from argon2 import PasswordHasher
+
+    import evalkit.store as store_module
+
+    monkeypatch.setattr(store_module, "_hasher", PasswordHasher(1, 8, 1))
+    monkeypatch.setattr(store_module, "_DUMMY", [])
+    hashes: list[int] = []
+    real = store_module._verify_password
+    monkeypatch.setattr(store_module, "_verify_password", lambda *a: hashes.append(1) or real(*a))
+    store.add_rater("alice", password="alice-password")
+    outcomes: list[str] = []
+
+    def guess(index: int) -> None:
+        outcomes.append(store.sign_in("alice", f"guess{index}").outcome)
+
+    assert _run_threads(guess, 30) == []
+    assert sorted(outcomes) == ["failure"] * 2 + ["refused"] * 28
+    assert len(hashes) == 2
+    assert len(store.auth_log(limit=0)) == 30
+
+
+def test_a_write_waits_for_a_busy_store_only_so_long(store: GradeStore) -> None:
+    """Another program holds the write lock (SQLite) or the grade's row lock (PostgreSQL): a
+    store opened with write_timeout gives up with StoreBusy after about that long."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from evalkit.store import StoreBusy
+
+    store.add_items([sxs_item(0)])
+    store.add_rater("alice")
+    store.assign_many([("sxs-0000", "alice")])
+    url = store.url.render_as_string(hide_password=False)
+    grade = Grade(item_id="sxs-0000", rater_id="alice", choice=1)
+    with GradeStore(url, write_timeout=1.0) as app_store:
+        if store.is_sqlite:
+            holder = sqlite3.connect(store.url.database, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+        else:
+            holder = store.engine.connect()
+            holder.execute(
+                text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": "sxs-0000\x1falice"}
+            )
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreBusy, match="stayed locked by another writer for 1 s"):
+                app_store.save_grade(grade)
+            waited = time.monotonic() - started
+            assert 0.9 <= waited < 5, waited
+        finally:
+            if store.is_sqlite:
+                holder.execute("ROLLBACK")
+            else:
+                holder.execute(
+                    text("SELECT pg_advisory_unlock(hashtext(:key))"),
+                    {"key": "sxs-0000\x1falice"},
+                )
+            holder.close()
+        assert app_store.current_grades() == []
+        assert app_store.save_grade(grade).revision == 1  # free again: it saves at once

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -165,7 +168,7 @@ def test_next_item_follows_assignment_order_and_skips_done(store: GradeStore) ->
 
 
 def test_rater_facing_calls_never_return_model_names(store: GradeStore) -> None:
-    from evalkit.assignment import GOLD_WORSE
+    from evalkit.kinds.sxs import GOLD_WORSE
 
     store.add_rater("alice")
     gold = sxs_item(9, left="gold:reference", right=GOLD_WORSE, model_a="gold:reference")
@@ -240,7 +243,9 @@ def test_passwords_are_argon2_and_tokens_hashed(store: GradeStore) -> None:
     with pytest.raises(UserError, match="reserved"):
         store.add_rater("auto:me")
     new_token = store.set_secret("alice")
+    store.clock = lambda: time.time() + 60  # past the delay the two failures above asked
     assert store.authenticate("alice", token) is None
+    store.clock = lambda: time.time() + 120
     assert store.authenticate("alice", new_token).name == "alice"
     store.set_active("alice", False)
     assert store.authenticate("alice", new_token) is None
@@ -258,7 +263,7 @@ def test_schema_version_mismatch_is_a_clear_error(store: GradeStore) -> None:
         conn.execute(
             update(meta_table).where(meta_table.c.key == "schema_version").values(value="999")
         )
-    with pytest.raises(UserError, match="schema version 999.*expects 1") as info:
+    with pytest.raises(UserError, match=f"schema version 999.*expects {SCHEMA_VERSION}") as info:
         GradeStore(url)
     if store.url.password:
         assert store.url.password not in str(info.value)
@@ -414,3 +419,302 @@ def test_lock_timeouts_are_retried_and_other_errors_are_not(
     with pytest.raises(OperationalError, match="disk I/O error"):
         store.save_grade(Grade(item_id="sxs-0001", rater_id="alice", choice=2))
     assert len(store.grade_history()) == 1
+
+
+# ---------------------------------------------------------------------------- sign-in limits
+
+
+class Clock:
+    """A clock the test moves (the store's sign-in limits read `store.clock`)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the least work (the defaults take ~0.5 s a hash here): the limits' tests
+    make dozens of failed sign-ins and count hashes, not their cost."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(store_module, "_hasher", PasswordHasher(1, 8, 1))
+    monkeypatch.setattr(store_module, "_DUMMY", [])
+
+
+def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = store_module._verify_password
+    monkeypatch.setattr(
+        store_module, "_verify_password", lambda *args: calls.append(1) or real(*args)
+    )
+    return calls
+
+
+def test_failed_sign_ins_grow_a_delay_then_lock_the_name_without_hashing(
+    store: GradeStore, monkeypatch: pytest.MonkeyPatch, fast_argon2: None
+) -> None:
+    store.add_rater("alice", password="alice-password")
+    clock = store.clock = Clock()
+    hashes = _count_hashes(monkeypatch)
+
+    def attempt(secret: str = "wrong", client: str | None = None) -> store_module.SignIn:
+        return store.sign_in("alice", secret, client)
+
+    # failures 1..4: the next attempt must wait 0, 1, 2, 4 s; an attempt too early is refused
+    # without a hash (and does not count)
+    for wait in (0, 1, 2, 4):
+        assert attempt().outcome == "failure"
+        if wait:
+            clock.now += wait - 0.5
+            early = attempt("alice-password")
+            assert (early.outcome, early.ok) == ("refused", False)
+            assert "try again in 1 s" in early.message
+            clock.now += 0.5
+    assert len(hashes) == 4
+    assert attempt().outcome == "failure"  # the 5th: the name is locked for 60 s
+    for _ in range(20):  # an attacker hammering a locked name costs no argon2 hash
+        refused = attempt("alice-password")
+        assert refused.outcome == "refused" and refused.retry_after == 60
+    assert len(hashes) == 5
+    clock.now += 60  # the lock is over; five more failures lock it twice as long
+    for _ in range(5):
+        assert attempt().outcome == "failure"
+        clock.now += 5
+    assert attempt("alice-password").retry_after == pytest.approx(120 - 5, abs=1)
+    clock.now += 120
+    assert attempt("alice-password").ok  # a success forgets the failures and the locks
+    assert attempt("wrong").outcome == "failure" and attempt("wrong").outcome == "failure"
+    assert attempt("alice-password").outcome == "refused"  # 1 s after the 2nd failure
+    # an unknown name is limited the same way (its existence is not revealed)
+    for _ in range(2):
+        assert store.sign_in("nobody", "x").outcome == "failure"
+    assert store.sign_in("nobody", "x").outcome == "refused"
+    # failures long ago are forgotten
+    clock.now += 3600
+    assert store.sign_in("nobody", "x").outcome == "failure"
+    assert store.sign_in("nobody", "x").outcome == "failure"
+
+
+def test_a_client_address_is_limited_across_names(
+    store: GradeStore, monkeypatch: pytest.MonkeyPatch, fast_argon2: None
+) -> None:
+    store.add_rater("alice", password="alice-password")
+    clock = store.clock = Clock()
+    policy = store.login_policy
+    # one address trying many names: free for client_free failures, then growing delays
+    for n in range(policy.client_free):
+        assert store.sign_in(f"name{n}", "x", "203.0.113.9").outcome == "failure"
+    assert store.sign_in("name-x", "x", "203.0.113.9").outcome == "failure"
+    assert store.sign_in("name-y", "x", "203.0.113.9").outcome == "refused"
+    # another address (another rater in the office) is not held back
+    assert store.sign_in("alice", "alice-password", "198.51.100.1").ok
+    # the lock after client_lock_after failures (each after the delay the last one asked)
+    for n in range(policy.client_lock_after - policy.client_free - 1):
+        clock.now += policy.max_delay + 1
+        assert store.sign_in(f"other{n}", "x", "203.0.113.9").outcome == "failure"
+    refused = store.sign_in("alice", "alice-password", "203.0.113.9")
+    assert refused.outcome == "refused" and refused.retry_after > policy.max_delay
+    limits = store.login_limits().set_index("key")
+    assert limits.loc["client:203.0.113.9", "locks"] == 1
+
+
+def test_sign_ins_are_audited(store: GradeStore, fast_argon2: None) -> None:
+    token = store.add_rater("alice")
+    store.add_rater("boss", "admin", password="a long pass phrase")
+    store.clock = Clock()
+    assert store.sign_in("alice", token, "198.51.100.1").ok
+    assert not store.sign_in("boss", "nope", "203.0.113.9").ok
+    assert not store.sign_in("boss", "nope", "203.0.113.9").ok
+    assert store.sign_in("boss", "nope", "203.0.113.9").outcome == "refused"
+    store.set_active("alice", False)
+    assert store.sign_in("alice", token).outcome == "inactive"
+    log = store.auth_log()
+    assert log["outcome"].tolist() == ["inactive", "refused", "failure", "failure", "success"]
+    assert log["name"].tolist() == ["alice", "boss", "boss", "boss", "alice"]
+    assert log["client"].tolist()[1:] == ["203.0.113.9"] * 3 + ["198.51.100.1"]
+    assert log["detail"].tolist()[-1] == "token"
+    dump = repr(log.to_dict())
+    assert token not in dump and "nope" not in dump  # secrets are never logged
+    assert len(store.auth_log(limit=2)) == 2
+
+
+# ---------------------------------------------------------------------------- tokens, sessions
+
+
+def test_tokens_expire_and_resets_end_sessions(store: GradeStore, fast_argon2: None) -> None:
+    clock = store.clock = Clock()
+    clock.now = time.time()
+    token = store.add_rater("alice", token_days=1)
+    store.add_items([sxs_item(0)])
+    store.assign_many([("sxs-0000", "alice")])
+    signed = store.sign_in("alice", token)
+    assert signed.ok and signed.rater.secret_version == 1
+    assert store.session_problem("alice", 1) is None
+    grade = Grade(item_id="sxs-0000", rater_id="alice", choice=1)
+    clock.now += 2 * 86400  # the token expired: sign-in and the open session both end
+    expired = store.sign_in("alice", token)
+    assert expired.outcome == "expired" and "expired on" in expired.message
+    assert "reset-token" in expired.message
+    assert "expired" in store.session_problem("alice", 1)
+    with pytest.raises(store_module.SessionEnded, match="expired"):
+        store.save_grade(grade, session_version=1)
+    new = store.reset_token("alice", token_days=30)
+    assert store.rater("alice").secret_version == 2
+    assert "changed or reset" in store.session_problem("alice", 1)
+    with pytest.raises(store_module.SessionEnded, match="changed or reset"):
+        store.save_grade(grade, session_version=1)
+    assert store.current_grades() == []
+    assert store.sign_in("alice", token).outcome == "failure"  # the old token: refused
+    clock.now += 10
+    again = store.sign_in("alice", new)
+    assert again.ok and again.rater.secret_version == 2
+    assert store.save_grade(grade, session_version=2).revision == 1
+    store.set_active("alice", False)
+    assert "deactivated" in store.session_problem("alice", 2)
+    store.set_active("alice", True)  # reactivating does not revive the old session
+    assert store.session_problem("alice", 2) is not None
+    assert store.session_problem("alice", 3) is None
+    assert "no longer exists" in store.session_problem("ghost", 1)
+    with pytest.raises(UserError, match="token lifetime"):
+        store.add_rater("bob", token_days=0)
+    with pytest.raises(UserError, match="no rater named"):
+        store.reset_token("nobody")
+
+
+def test_admin_passwords_need_strength() -> None:
+    from evalkit.store import password_problem
+
+    for weak in (
+        "short",
+        "Password2024!",
+        "password123456",
+        "Qwertyuiop123",
+        "administrator1",
+        "aaaaaaaaaaaaaaa",
+        "abababababababab",
+        "123456789012345",
+        "zyxwvutsrqponm",
+        "!!!!!!!!!!!!!!!!",
+    ):
+        assert password_problem(weak, "admin"), weak
+    for strong in ("walnut orbit candle", "correct horse", "Tr0ub4dor&3-extended"):
+        assert password_problem(strong, "admin") is None, strong
+    assert password_problem("password", "rater") is None  # raters: 8 characters
+    assert "8 characters" in password_problem("short", "rater")
+
+
+# ---------------------------------------------------------------------------- schema migration
+
+
+def test_a_schema_1_store_is_migrated(store: GradeStore) -> None:
+    """Turn a fresh store into schema 1 (as evalkit 1 wrote it), reopen: migrated in place."""
+    token = store.add_rater("alice")
+    store.add_rater("boss", "admin", password="a long pass phrase")
+    url = store.url.render_as_string(hide_password=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE login_limits"))
+        conn.execute(text("DROP TABLE auth_log"))
+        conn.execute(text("ALTER TABLE raters DROP COLUMN secret_version"))
+        conn.execute(text("ALTER TABLE raters DROP COLUMN token_expires_at"))
+        conn.execute(text("DELETE FROM meta WHERE key = 'store_id'"))
+        conn.execute(
+            update(meta_table).where(meta_table.c.key == "schema_version").values(value="1")
+        )
+    store.close()
+    with GradeStore(url, create=False) as again:
+        assert again.schema_version() == SCHEMA_VERSION == 2
+        alice = again.rater("alice")
+        assert alice.secret_version == 1 and alice.token_expires_at  # 90 days from now
+        assert again.rater("boss").token_expires_at is None
+        assert again.sign_in("alice", token).ok and again.sign_in("boss", "a long pass phrase").ok
+        assert len(again.auth_log()) == 2 and again.store_id
+
+
+# ---------------------------------------------------------------------------- durability
+
+
+def test_a_deleted_sqlite_store_takes_no_more_writes(tmp_path) -> None:
+    path = tmp_path / "grades.sqlite"
+    store = GradeStore(path)
+    store.add_rater("alice")
+    store.add_items([sxs_item(0), sxs_item(1)])
+    store.assign_many([("sxs-0000", "alice"), ("sxs-0001", "alice")])
+    store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=1))
+    store.verify()
+    path.unlink()  # open connections would go on writing to the unlinked file
+    with pytest.raises(store_module.StoreGone, match="deleted while in use"):
+        store.save_grade(Grade(item_id="sxs-0001", rater_id="alice", choice=1))
+    with pytest.raises(store_module.StoreGone, match="deleted"):
+        store.verify()
+    with pytest.raises(store_module.StoreGone):  # no later write either
+        store.add_rater("bob")
+    store.engine.dispose()  # new connections never create a file at the path
+    with pytest.raises(store_module.StoreGone):
+        store.save_grade(Grade(item_id="sxs-0001", rater_id="alice", choice=1))
+    with pytest.raises(UserError):
+        store.items()
+    assert not path.exists()
+    store.close()
+
+
+def test_a_replaced_sqlite_store_takes_no_more_writes(tmp_path) -> None:
+    path, other = tmp_path / "grades.sqlite", tmp_path / "restored.sqlite"
+    store = GradeStore(path)
+    store.add_rater("alice")
+    with GradeStore(other) as copy:
+        copy.add_rater("alice")
+    os.replace(other, path)  # e.g. a backup restored over the live store
+    with pytest.raises(store_module.StoreGone, match="replaced by another file"):
+        store.add_rater("bob")
+    with pytest.raises(store_module.StoreGone):
+        store.verify()
+    store.close()
+    with GradeStore(path, create=False) as fresh:  # reopened, it is a store again
+        assert [r.name for r in fresh.raters()] == ["alice"]
+
+
+def test_a_write_that_lands_in_a_vanished_file_is_not_reported_saved(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file disappears between the check inside the transaction and the commit: the grade
+    went to an unlinked file, so the write is an error, never a silent success."""
+    path = tmp_path / "grades.sqlite"
+    store = GradeStore(path)
+    store.add_rater("alice")
+    store.add_items([sxs_item(0)])
+    store.assign_many([("sxs-0000", "alice")])
+    real = store_module._grade_row
+
+    def then_vanish(grade: Grade) -> dict:
+        path.unlink()
+        return real(grade)
+
+    monkeypatch.setattr(store_module, "_grade_row", then_vanish)
+    with pytest.raises(store_module.StoreGone, match="NOT saved"):
+        store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=1))
+    store.close()
+
+
+def test_another_database_at_the_same_url_is_not_written(store: GradeStore) -> None:
+    """A PostgreSQL URL (or a SQLite file) now holding another store: its store id differs."""
+    store.add_rater("alice")
+    with store.engine.begin() as conn:
+        conn.execute(update(meta_table).where(meta_table.c.key == "store_id").values(value="x"))
+    with pytest.raises(store_module.StoreGone, match="no longer the grade store opened|replaced"):
+        store.add_rater("bob")
+    with pytest.raises(store_module.StoreGone):
+        store.verify()
+    assert [r.name for r in store.raters()] == ["alice"]
+
+
+def test_reading_never_creates_a_store(tmp_path) -> None:
+    missing = tmp_path / "sub" / "grades.sqlite"
+    with pytest.raises(UserError, match="no grade store there"):
+        GradeStore(missing, create=False)
+    assert not missing.exists()
+    with GradeStore(missing) as created:  # create=True: a new private file
+        assert created.schema_version() == SCHEMA_VERSION
+    assert missing.exists() and (missing.stat().st_mode & 0o777) == 0o600

@@ -287,10 +287,10 @@ def checks_command(
         typer.echo(f"\n== by {', '.join(grouping)}")
         typer.echo(table.to_string(index=False))
     if csv is not None:
-        from evalkit.exports import csv_safe  # formula-like cells made inert
+        from evalkit.exports import write_csv  # formula-like cells made inert
 
         with atomic_output(csv) as handle:
-            csv_safe(frame).to_csv(handle, index=False)
+            write_csv(frame, handle)
         typer.echo(f"\nwrote {csv}")
 
 

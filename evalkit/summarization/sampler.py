@@ -303,9 +303,9 @@ def write_build(result: BuildResult, out: Path) -> tuple[Path, Path]:
     out = Path(out)
     write_records(out, result.prompts)
     table_path = strata_path(out)
-    from evalkit.exports import csv_safe  # formula-like cells made inert
+    from evalkit.exports import write_csv  # formula-like cells made inert
 
-    csv_safe(result.table).to_csv(table_path, index=False)
+    write_csv(result.table, table_path)
     return out, table_path
 
 

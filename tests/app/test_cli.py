@@ -63,7 +63,8 @@ def test_tokens_are_reusable_until_reset_or_expired(run_dir: Path, capsys) -> No
     assert run_cli(["raters", "list", "--run", str(run_dir)]) == 0
     listing = capsys.readouterr().out
     assert f"token (expires {expires[:10]})" in listing and token not in listing
-    assert run_cli(["raters", "reset-token", "alice", "--run", str(run_dir), "--expires", "2w"]) == 0
+    reset = ["raters", "reset-token", "alice", "--run", str(run_dir), "--expires", "2w"]
+    assert run_cli(reset) == 0
     out = capsys.readouterr().out
     new_token = token_of(out)
     assert new_token != token and "reusable until reset or expired" in out
