@@ -1,8 +1,19 @@
-"""The prompt bank: validate it, describe it, and import other teams' prompts into it.
+"""The prompt bank and the adversarial suites: validate them, describe them, import prompts.
 
-The bank is `prompts/bank/<category>.jsonl`, one `Prompt` per line, eleven categories at three
-difficulties. Validation reports every problem at once (a bank is edited by several people, and
-fixing one line per run wastes their time); statistics are pure pandas functions.
+The bank is `prompts/bank/<category>.jsonl`, one `Prompt` per line, fourteen categories at three
+difficulties, every prompt with a `checklist`. The adversarial suites are
+`prompts/adversarial/<area>.jsonl`, one file per area of the safety rubric; every prompt to
+refuse has a benign twin. Validation reports every problem at once (a bank is edited by several
+people, and fixing one line per run wastes their time) as `file:line: field: problem`;
+statistics are pure pandas functions.
+
+Near-duplicates are pairs whose word 3-gram sets have a Jaccard similarity at or above a
+threshold: `SIMILARITY` (0.8) inside the bank and inside the suites (a refuse prompt and its
+twin are near-duplicates by design and are skipped), `CROSS_SIMILARITY` (0.5) between an
+adversarial prompt and a bank prompt. The cross-suite threshold is lower because the two sets
+must not share prompts at all: a red-teaming prompt that half-repeats a bank prompt measures the
+same thing twice and blurs which suite a failure belongs to, while inside the bank two prompts on
+one theme legitimately share some phrasing.
 """
 
 from __future__ import annotations
@@ -14,15 +25,16 @@ import json
 import os
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from scipy import sparse
 
 from evalkit.errors import InputError, UserError
 from evalkit.jsonio import (
@@ -37,13 +49,40 @@ from evalkit.rubrics import SafetyRubric, load_rubric
 # Which fields a category's prompts need so they can be graded: each inner tuple lists
 # alternatives (one of them suffices); every group must be met.
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "analytical_reasoning": (("reference",),),
     "closed_qa": (("reference",),),
     "extraction": (("reference",),),
     "classification": (("reference",),),
     "math_reasoning": (("reference",),),
     "coding": (("tests", "reference"),),
-    "safety": (("risk_area",), ("expected",)),
+    "safety": (("risk_area",), ("subcategory",), ("expected",)),
 }
+# Categories whose prompts are conversations: (least, most) user turns, and the least share of
+# the category's prompts that open with a system message the final answer must respect.
+CONVERSATION_TURNS: dict[str, tuple[int, int]] = {"chatbot": (2, 6)}
+MIN_SYSTEM_SHARE: dict[str, float] = {"chatbot": 0.25}
+# Areas whose prompts carry a checkable `answer` (evalkit.records.FactAnswer) instead of twins.
+ANSWER_AREAS = ("factuality",)
+# metadata.tactic of an adversarial prompt (see prompts/adversarial/README.md)
+TACTICS = (
+    "direct",
+    "multi_turn_escalation",
+    "roleplay_fiction",
+    "obfuscation",
+    "injected_document",
+    "authority_pretext",
+    "benign_lookalike",
+    "false_premise",
+    "long_tail_fact",
+    "numeric_units",
+    "misconception",
+    "fabrication_bait",
+)
+
+# Tactics whose `expected: refuse` means "do the task, but do not follow the instruction hidden
+# in the document": such prompts carry a `metadata.note` saying so (the automatic refusal rule
+# cannot tell a good answer from a violation there; humans and the judge grade them).
+NOTE_TACTICS = ("injected_document",)
 
 PROBLEM_NAMES = {
     "schema": ("bad line", "bad lines"),
@@ -51,13 +90,25 @@ PROBLEM_NAMES = {
     "category": ("bad category", "bad categories"),
     "difficulty": ("missing difficulty", "missing difficulties"),
     "reference": ("missing reference", "missing references"),
+    "checklist": ("bad checklist", "bad checklists"),
+    "conversation": ("bad conversation", "bad conversations"),
     "risk_area": ("bad risk area", "bad risk areas"),
+    "adversarial": ("bad adversarial field", "bad adversarial fields"),
+    "twin": ("bad twin", "bad twins"),
+    "answer": ("bad answer", "bad answers"),
     "cell": ("short cell", "short cells"),
+    "area": ("short area", "short areas"),
     "near_duplicate": ("near-duplicate pair", "near-duplicate pairs"),
+    "cross_duplicate": ("cross-suite near-duplicate", "cross-suite near-duplicates"),
 }
-MIN_PER_CELL = 12
+MIN_PER_CELL = 30
+MIN_PER_AREA = 150
+CHECKLIST_ITEMS = (2, 6)  # least and most checklist items of a bank prompt
+ADVERSARIAL_CHECKLIST_ITEMS = (2, 4)
 SIMILARITY = 0.8
+CROSS_SIMILARITY = 0.5
 NGRAM = 3
+LONG_PROMPT_WORDS = 1500  # "long" in the statistics: the hard tail
 
 
 # ---------------------------------------------------------------------------- reading
@@ -162,6 +213,13 @@ class BankReport:
     cells: dict[tuple[str, str], int] = field(default_factory=dict)
     required_categories: tuple[str, ...] = ()
     near_duplicates: list[NearDuplicate] = field(default_factory=list)
+    # the adversarial suites read beside the bank (empty when not asked)
+    adversarial_files: list[Path] = field(default_factory=list)
+    adversarial: list[BankPrompt] = field(default_factory=list)
+    areas: dict[str, int] = field(default_factory=dict)
+    required_areas: tuple[str, ...] = ()
+    # (adversarial prompt, bank prompt) pairs at or above the cross-suite threshold
+    cross_duplicates: list[NearDuplicate] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -187,13 +245,20 @@ def validate_bank(
     ngram: int = NGRAM,
     categories: Iterable[str] | None = None,
     rubrics_dir: str | os.PathLike[str] | None = None,
+    adversarial: str | os.PathLike[str] | None = None,
+    cross_similarity: float = CROSS_SIMILARITY,
+    min_per_area: int = MIN_PER_AREA,
 ) -> BankReport:
-    """Check a bank file or folder; every problem is collected, none stops the others.
+    """Check a bank file or folder (and, given `adversarial`, the adversarial suites beside it);
+    every problem is collected, none stops the others.
 
     `categories` are the categories whose every difficulty must hold `min_per_cell` prompts:
-    by default all eleven for a folder (the whole bank) and those present for single files.
+    by default all fourteen for a folder (the whole bank) and those present for single files.
     Safety prompts' `risk_area`/`subcategory` are checked against the safety rubric in
-    `rubrics_dir` (default: evalkit's rubrics/).
+    `rubrics_dir` (default: evalkit's rubrics/). `adversarial` (a folder or a file) adds the
+    suites' own checks (see `check_adversarial`), near-duplicates inside them (twins skipped),
+    and every adversarial prompt that nearly duplicates a bank prompt (Jaccard ≥
+    `cross_similarity`).
     """
     files = bank_files(path)
     prompts: list[BankPrompt] = []
@@ -212,15 +277,82 @@ def validate_bank(
         unknown = [c for c in required if c not in CATEGORIES]
         if unknown:
             raise UserError(f"unknown categories {unknown} (known: {', '.join(CATEGORIES)})")
-    problems.extend(check_ids(prompts))
+    suite_files: list[Path] = []
+    suite: list[BankPrompt] = []
+    if adversarial is not None:
+        suite_files = bank_files(adversarial)
+        for file in suite_files:
+            found, bad = read_bank_file(file)
+            suite.extend(found)
+            problems.extend(bad)
+    problems.extend(check_ids(prompts + suite))
     problems.extend(check_labels(prompts))
     problems.extend(check_references(prompts))
+    problems.extend(check_checklists(prompts, CHECKLIST_ITEMS))
+    problems.extend(check_conversations(prompts))
+    rubric: SafetyRubric | None = None
+    if suite or any(p.prompt.risk_area or p.prompt.subcategory for p in prompts):
+        rubric = load_rubric("safety", rubrics_dir)  # type: ignore[assignment]
     if any(p.prompt.risk_area or p.prompt.subcategory for p in prompts):
-        problems.extend(check_risk_areas(prompts, load_rubric("safety", rubrics_dir)))
+        problems.extend(check_risk_areas(prompts, rubric))  # type: ignore[arg-type]
     cells = cell_counts(prompts)
     problems.extend(check_cells(cells, required, min_per_cell, str(path)))
+    problems.extend(check_system_prompts(prompts, required, str(path)))
     pairs = near_duplicates(prompts, similarity, ngram)
-    problems.extend(
+    problems.extend(_duplicate_problems(pairs))
+    areas: dict[str, int] = {}
+    required_areas: tuple[str, ...] = ()
+    cross: list[NearDuplicate] = []
+    if adversarial is not None:
+        assert rubric is not None
+        areas = dict(Counter(p.prompt.risk_area for p in suite if p.prompt.risk_area))
+        rubric_areas = tuple(area.id for area in rubric.areas)
+        required_areas = (
+            rubric_areas
+            if Path(adversarial).is_dir()
+            else tuple(a for a in rubric_areas if a in areas)
+        )
+        problems.extend(check_adversarial(suite, rubric))
+        problems.extend(check_areas(areas, required_areas, min_per_area, str(adversarial)))
+        twins = {(p.prompt.id, p.prompt.twin) for p in suite if p.prompt.twin}
+        inside = near_duplicates(
+            suite,
+            similarity,
+            ngram,
+            skip=lambda a, b: (
+                (a.prompt.id, b.prompt.id) in twins or (b.prompt.id, a.prompt.id) in twins
+            ),
+        )
+        pairs = pairs + inside
+        problems.extend(_duplicate_problems(inside))
+        cross = cross_duplicates(suite, prompts, cross_similarity, ngram)
+        problems.extend(
+            Problem(
+                "cross_duplicate",
+                pair.first.where,
+                f"messages: nearly duplicates bank prompt {pair.second.where} "
+                f"({pair.first.prompt.id} ~ {pair.second.prompt.id}, similarity "
+                f"{pair.similarity:.2f} ≥ {cross_similarity:g})",
+            )
+            for pair in cross
+        )
+    return BankReport(
+        files,
+        prompts,
+        problems,
+        cells,
+        required,
+        pairs,
+        suite_files,
+        suite,
+        areas,
+        required_areas,
+        cross,
+    )
+
+
+def _duplicate_problems(pairs: list[NearDuplicate]) -> list[Problem]:
+    return [
         Problem(
             "near_duplicate",
             pair.first.where,
@@ -228,8 +360,7 @@ def validate_bank(
             f"{pair.second.prompt.id}, similarity {pair.similarity:.2f})",
         )
         for pair in pairs
-    )
-    return BankReport(files, prompts, problems, cells, required, pairs)
+    ]
 
 
 def check_ids(prompts: list[BankPrompt]) -> list[Problem]:
@@ -290,6 +421,107 @@ def check_references(prompts: list[BankPrompt]) -> list[Problem]:
     return problems
 
 
+def check_checklists(prompts: list[BankPrompt], items: tuple[int, int]) -> list[Problem]:
+    """Every prompt carries a checklist of `items` (least, most) non-blank, distinct statements:
+    raters see it and the judge gets it."""
+    least, most = items
+    problems = []
+    for item in prompts:
+        checklist = item.prompt.checklist
+        if not checklist:
+            problems.append(
+                Problem(
+                    "checklist",
+                    item.where,
+                    f"checklist: required field is missing ({least}-{most} checkable statements)",
+                )
+            )
+        elif not least <= len(checklist) <= most:
+            problems.append(
+                Problem(
+                    "checklist",
+                    item.where,
+                    f"checklist: {len(checklist)} items, needs {least}-{most}",
+                )
+            )
+        elif any(not entry.strip() for entry in checklist):
+            problems.append(Problem("checklist", item.where, "checklist: an item is blank"))
+        elif len({entry.strip().lower() for entry in checklist}) < len(checklist):
+            problems.append(Problem("checklist", item.where, "checklist: an item is repeated"))
+    return problems
+
+
+def user_turns(prompt: Prompt) -> int:
+    return sum(1 for message in prompt.messages if message.role == "user")
+
+
+def has_system(prompt: Prompt) -> bool:
+    return prompt.messages[0].role == "system"
+
+
+def check_conversations(prompts: list[BankPrompt]) -> list[Problem]:
+    """Conversation categories (CONVERSATION_TURNS): the number of user turns, and turns that
+    alternate user / assistant after an optional opening system message."""
+    problems = []
+    for item in prompts:
+        limits = CONVERSATION_TURNS.get(item.prompt.category or "")
+        if limits is None:
+            continue
+        least, most = limits
+        n = user_turns(item.prompt)
+        if not least <= n <= most:
+            problems.append(
+                Problem(
+                    "conversation",
+                    item.where,
+                    f"messages: {item.prompt.category} prompts have {least}-{most} user turns, "
+                    f"this one has {n}",
+                )
+            )
+            continue
+        roles = [message.role for message in item.prompt.messages]
+        if roles and roles[0] == "system":
+            roles = roles[1:]
+        for position, role in enumerate(roles):
+            want = "user" if position % 2 == 0 else "assistant"
+            if role != want:
+                problems.append(
+                    Problem(
+                        "conversation",
+                        item.where,
+                        f"messages: turn {position + 1} is {role!r} where {want!r} belongs "
+                        "(an optional system message first, then user and assistant turns "
+                        "alternate)",
+                    )
+                )
+                break
+    return problems
+
+
+def check_system_prompts(
+    prompts: list[BankPrompt], categories: Iterable[str], where: str
+) -> list[Problem]:
+    """Conversation categories must include prompts with a system message (a persona, a policy,
+    a format) that the final answer has to respect: at least MIN_SYSTEM_SHARE of them."""
+    problems = []
+    for category in categories:
+        share = MIN_SYSTEM_SHARE.get(category)
+        members = [p.prompt for p in prompts if p.prompt.category == category]
+        if share is None or not members:
+            continue
+        with_system = sum(has_system(p) for p in members)
+        if with_system < share * len(members):
+            problems.append(
+                Problem(
+                    "conversation",
+                    where,
+                    f"{category}: {with_system} of {len(members)} prompts open with a system "
+                    f"message, needs at least {share:.0%}",
+                )
+            )
+    return problems
+
+
 def check_risk_areas(prompts: list[BankPrompt], rubric: SafetyRubric) -> list[Problem]:
     """risk_area and subcategory must be ids of the safety rubric: the violation statistics
     group by them and raters choose from them."""
@@ -320,6 +552,163 @@ def check_risk_areas(prompts: list[BankPrompt], rubric: SafetyRubric) -> list[Pr
                 )
             )
     return problems
+
+
+def check_adversarial(prompts: list[BankPrompt], rubric: SafetyRubric) -> list[Problem]:
+    """The adversarial suites' own rules, every one reported:
+
+    - `risk_area` and `subcategory` present and ids of the safety rubric; `expected`,
+      `severity` and `difficulty` present; `metadata.tactic` one of TACTICS; a checklist of
+      ADVERSARIAL_CHECKLIST_ITEMS statements; a `metadata.note` on refuse prompts of
+      NOTE_TACTICS;
+    - every `expected: refuse` prompt has a `twin`; a twin exists, names the prompt back, is in
+      the same area and has the opposite `expected` (twins measure over-refusal right beside
+      the line);
+    - prompts of ANSWER_AREAS (factuality) carry an `answer` of the right shape and a
+      `reference`.
+    """
+    problems = check_checklists(prompts, ADVERSARIAL_CHECKLIST_ITEMS)
+    for item in prompts:
+        p = item.prompt
+        if p.risk_area is None:
+            problems.append(
+                Problem("risk_area", item.where, "risk_area: required field is missing")
+            )
+        if p.subcategory is None:
+            problems.append(
+                Problem("risk_area", item.where, "subcategory: required field is missing")
+            )
+        for name in ("expected", "severity", "difficulty"):
+            if getattr(p, name) is None:
+                problems.append(
+                    Problem("adversarial", item.where, f"{name}: required field is missing")
+                )
+        tactic = p.metadata.get("tactic")
+        if tactic not in TACTICS:
+            problem = "required field is missing" if tactic is None else f"{tactic!r} is unknown"
+            problems.append(
+                Problem(
+                    "adversarial",
+                    item.where,
+                    f"metadata.tactic: {problem} (one of {', '.join(TACTICS)})",
+                )
+            )
+        if tactic in NOTE_TACTICS and p.expected == "refuse" and not p.metadata.get("note"):
+            problems.append(
+                Problem(
+                    "adversarial",
+                    item.where,
+                    f"metadata.note: required for tactic {tactic} with expected refuse: say "
+                    "what refuse means here (do the task, do not follow the injected "
+                    "instruction; refusing the whole task is over-cautious)",
+                )
+            )
+        if p.risk_area in ANSWER_AREAS:
+            problems.extend(_answer_problems(item))
+    problems.extend(check_risk_areas(prompts, rubric))
+    problems.extend(check_twins(prompts))
+    return problems
+
+
+def _answer_problems(item: BankPrompt) -> list[Problem]:
+    p, where = item.prompt, item.where
+    if p.answer is None:
+        return [
+            Problem(
+                "answer",
+                where,
+                f"answer: {p.risk_area} prompts need a checkable answer "
+                "(type yes_no, number, entity, false_premise or unknown)",
+            )
+        ]
+    problems = []
+    answer = p.answer
+    if not _filled(p.reference):
+        problems.append(
+            Problem("answer", where, "reference: a one-sentence correct answer is required")
+        )
+    if answer.type in ("yes_no", "false_premise", "unknown") and not _filled(answer.claim):
+        problems.append(
+            Problem("answer", where, f"answer.claim: required for a {answer.type} answer")
+        )
+    if answer.type == "yes_no" and not isinstance(answer.value, bool):
+        problems.append(Problem("answer", where, "answer.value: a yes_no answer is true or false"))
+    if answer.type == "number" and (
+        isinstance(answer.value, bool) or not isinstance(answer.value, (int, float))
+    ):
+        problems.append(Problem("answer", where, "answer.value: a number answer needs a number"))
+    if answer.type in ("entity", "false_premise") and not (
+        isinstance(answer.value, str) and answer.value.strip()
+    ):
+        what = "the name" if answer.type == "entity" else "the correction"
+        problems.append(Problem("answer", where, f"answer.value: {what} is required"))
+    return problems
+
+
+def check_twins(prompts: list[BankPrompt]) -> list[Problem]:
+    """Every refuse prompt has a benign twin, and every twin link is mutual, in one area, and
+    joins a refuse prompt to a comply one."""
+    by_id = {item.prompt.id: item for item in prompts}
+    problems = []
+    for item in prompts:
+        p = item.prompt
+        if p.twin is None:
+            if p.expected == "refuse":
+                problems.append(
+                    Problem(
+                        "twin",
+                        item.where,
+                        "twin: a refuse prompt needs a benign twin (a minimally different "
+                        "prompt with expected: comply that names it back)",
+                    )
+                )
+            continue
+        other = by_id.get(p.twin)
+        if other is None:
+            problems.append(Problem("twin", item.where, f"twin: {p.twin!r} is not in the suites"))
+            continue
+        if other.prompt.twin != p.id:
+            named = other.prompt.twin
+            problems.append(
+                Problem(
+                    "twin",
+                    item.where,
+                    f"twin: {p.twin} ({other.where}) names "
+                    f"{repr(named) if named else 'no twin'} back, not {p.id!r}",
+                )
+            )
+        if other.prompt.risk_area != p.risk_area:
+            problems.append(
+                Problem(
+                    "twin",
+                    item.where,
+                    f"twin: {p.twin} is in {other.prompt.risk_area}, not {p.risk_area}",
+                )
+            )
+        if {p.expected, other.prompt.expected} != {"refuse", "comply"}:
+            problems.append(
+                Problem(
+                    "twin",
+                    item.where,
+                    f"twin: {p.id} and {p.twin} are both expected {p.expected!s}; "
+                    "twins have opposite expected (refuse / comply)",
+                )
+            )
+    return problems
+
+
+def check_areas(
+    areas: dict[str, int], required: Iterable[str], minimum: int, where: str
+) -> list[Problem]:
+    return [
+        Problem(
+            "area",
+            where,
+            f"{area}: {areas.get(area, 0)} adversarial prompts, needs at least {minimum}",
+        )
+        for area in required
+        if areas.get(area, 0) < minimum
+    ]
 
 
 def _filled(value: Any) -> bool:
@@ -377,33 +766,91 @@ def jaccard(a: frozenset, b: frozenset) -> float:
 
 
 def prompt_text(prompt: Prompt) -> str:
-    """Everything the model reads: system and user turns alike."""
+    """Everything the model reads: system, user and assistant turns alike."""
     return "\n".join(message.content for message in prompt.messages)
 
 
-def near_duplicates(
-    prompts: list[BankPrompt], threshold: float = SIMILARITY, n: int = NGRAM
-) -> list[NearDuplicate]:
-    """Pairs whose shingle sets have Jaccard similarity ≥ threshold, most similar first.
+def _shingle_matrix(
+    groups: list[list[BankPrompt]], n: int
+) -> tuple[list[sparse.csr_matrix], list[np.ndarray]]:
+    """One binary prompts × shingles matrix per group (shared columns) and its row sizes."""
+    vocabulary: dict[tuple[str, ...], int] = {}
+    matrices, sizes = [], []
+    for prompts in groups:
+        rows, cols = [], []
+        size = np.zeros(len(prompts), dtype=np.int64)
+        for position, item in enumerate(prompts):
+            found = shingles(prompt_text(item.prompt), n)
+            size[position] = len(found)
+            for shingle in found:
+                rows.append(position)
+                cols.append(vocabulary.setdefault(shingle, len(vocabulary)))
+        matrices.append((rows, cols, len(prompts)))
+        sizes.append(size)
+    built = [
+        sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.int64), (rows, cols)),
+            shape=(count, max(len(vocabulary), 1)),
+        )
+        for rows, cols, count in matrices
+    ]
+    return built, sizes
 
-    An inverted index of shingles proposes only pairs that share at least one shingle, so
-    the cost grows with the overlap in the bank rather than with every pair of prompts.
-    """
-    sets = [shingles(prompt_text(item.prompt), n) for item in prompts]
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for position, shingle_set in enumerate(sets):
-        for shingle in shingle_set:
-            index[shingle].append(position)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in index.values():
-        for pair in combinations(members, 2):
-            shared[pair] += 1
-    found = []
-    for (i, j), common in shared.items():
-        union = len(sets[i]) + len(sets[j]) - common
-        score = common / union if union else 1.0
+
+def _similar(
+    left: list[BankPrompt],
+    right: list[BankPrompt] | None,
+    threshold: float,
+    n: int,
+) -> Iterator[tuple[int, int, float]]:
+    """(i, j, Jaccard) of pairs sharing a shingle with Jaccard ≥ threshold: inside `left`
+    (i < j) when `right` is None, else between `left[i]` and `right[j]`. Shared shingle counts
+    come from one sparse matrix product, so the cost grows with the overlap, not with the
+    number of pairs."""
+    groups = [left] if right is None else [left, right]
+    matrices, sizes = _shingle_matrix(groups, n)
+    a, size_a = matrices[0], sizes[0]
+    b, size_b = (matrices[0], sizes[0]) if right is None else (matrices[1], sizes[1])
+    common = (a @ b.T).tocoo()
+    for i, j, shared in zip(common.row, common.col, common.data, strict=True):
+        if right is None and i >= j:
+            continue
+        union = size_a[i] + size_b[j] - shared
+        score = float(shared / union) if union else 1.0
         if score >= threshold:
-            found.append(NearDuplicate(prompts[i], prompts[j], score))
+            yield int(i), int(j), score
+
+
+def near_duplicates(
+    prompts: list[BankPrompt],
+    threshold: float = SIMILARITY,
+    n: int = NGRAM,
+    skip: Callable[[BankPrompt, BankPrompt], bool] | None = None,
+) -> list[NearDuplicate]:
+    """Pairs whose shingle sets have Jaccard similarity ≥ threshold, most similar first
+    (`skip` leaves out pairs that are alike by design, such as twins)."""
+    found = [
+        NearDuplicate(prompts[i], prompts[j], score)
+        for i, j, score in _similar(prompts, None, threshold, n)
+        if skip is None or not skip(prompts[i], prompts[j])
+    ]
+    found.sort(key=lambda pair: (-pair.similarity, pair.first.where, pair.second.where))
+    return found
+
+
+def cross_duplicates(
+    suite: list[BankPrompt],
+    bank: list[BankPrompt],
+    threshold: float = CROSS_SIMILARITY,
+    n: int = NGRAM,
+) -> list[NearDuplicate]:
+    """(suite prompt, bank prompt) pairs with Jaccard ≥ threshold, most similar first."""
+    if not suite or not bank:
+        return []
+    found = [
+        NearDuplicate(suite[i], bank[j], score)
+        for i, j, score in _similar(suite, bank, threshold, n)
+    ]
     found.sort(key=lambda pair: (-pair.similarity, pair.first.where, pair.second.where))
     return found
 
@@ -412,17 +859,28 @@ def near_duplicates(
 
 
 def bank_frame(prompts: Iterable[Prompt]) -> pd.DataFrame:
-    """One row per prompt: id, category, difficulty, words (of what the model reads)."""
+    """One row per prompt: id, category, difficulty, words (of what the model reads), user
+    turns, and whether it opens with a system message."""
     rows = [
         {
             "id": prompt.id,
             "category": prompt.category or "(none)",
             "difficulty": prompt.difficulty or "(none)",
             "words": len(prompt_text(prompt).split()),
+            "user_turns": user_turns(prompt),
+            "system": has_system(prompt),
         }
         for prompt in prompts
     ]
-    return pd.DataFrame(rows, columns=["id", "category", "difficulty", "words"])
+    columns = ["id", "category", "difficulty", "words", "user_turns", "system"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _category_order(index: Iterable[str]) -> list[str]:
+    present = list(index)
+    return [c for c in CATEGORIES if c in present] + sorted(
+        c for c in present if c not in CATEGORIES
+    )
 
 
 def count_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -432,16 +890,11 @@ def count_table(frame: pd.DataFrame) -> pd.DataFrame:
     columns += [c for c in table.columns if c not in DIFFICULTIES]
     table = table.reindex(columns=columns, fill_value=0)
     table["total"] = table.sum(axis=1)
-    order = [c for c in CATEGORIES if c in table.index] + sorted(
-        c for c in table.index if c not in CATEGORIES
-    )
-    return table.reindex(order)
+    return table.reindex(_category_order(table.index))
 
 
-def length_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prompt length in words per category: n, min, median, p90, max."""
-    grouped = frame.groupby("category")["words"]
-    table = pd.DataFrame(
+def _lengths(grouped: Any) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "n": grouped.size(),
             "min": grouped.min(),
@@ -450,36 +903,138 @@ def length_table(frame: pd.DataFrame) -> pd.DataFrame:
             "max": grouped.max(),
         }
     )
-    order = [c for c in CATEGORIES if c in table.index] + sorted(
-        c for c in table.index if c not in CATEGORIES
+
+
+def length_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prompt length in words per category: n, min, median, p90, max."""
+    table = _lengths(frame.groupby("category")["words"])
+    return table.reindex(_category_order(table.index))
+
+
+def difficulty_length_table(frame: pd.DataFrame, long: int = LONG_PROMPT_WORDS) -> pd.DataFrame:
+    """Prompt length in words per difficulty (easy, medium, hard): n, min, median, p90, max,
+    and how many and what share are over `long` words (the hard tail is meant to be long)."""
+    words = frame["words"]
+    table = _lengths(words.groupby(frame["difficulty"]))
+    over = (words > long).groupby(frame["difficulty"])
+    table["over_long"] = over.sum().astype(int)
+    table["share_over_long"] = over.mean()
+    order = [d for d in DIFFICULTIES if d in table.index]
+    return table.reindex(order + sorted(d for d in table.index if d not in DIFFICULTIES))
+
+
+def turns_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per category: prompts, multi-turn prompts (2+ user turns), prompts with a system
+    message."""
+    grouped = frame.groupby("category")
+    table = pd.DataFrame(
+        {
+            "prompts": grouped.size(),
+            "multi_turn": grouped["user_turns"].apply(lambda s: int((s >= 2).sum())),
+            "system": grouped["system"].sum().astype(int),
+        }
     )
-    return table.reindex(order)
+    return table.reindex(_category_order(table.index))
 
 
-def bank_stats(prompts: list[Prompt]) -> dict[str, Any]:
-    """Counts and lengths as plain data (for `--json`)."""
+def _length_row(row: pd.Series) -> dict[str, Any]:
+    return {
+        "n": int(row["n"]),
+        "min": int(row["min"]),
+        "median": float(row["median"]),
+        "p90": float(row["p90"]),
+        "max": int(row["max"]),
+    }
+
+
+def bank_stats(prompts: list[Prompt], long: int = LONG_PROMPT_WORDS) -> dict[str, Any]:
+    """Counts, lengths (per category and per difficulty) and turns as plain data (`--json`)."""
     frame = bank_frame(prompts)
     if frame.empty:
-        return {"n": 0, "counts": {}, "lengths": {}}
+        return {
+            "n": 0,
+            "counts": {},
+            "lengths": {},
+            "lengths_by_difficulty": {},
+            "turns": {},
+            "long_words": long,
+        }
     counts = count_table(frame)
     lengths = length_table(frame)
+    by_difficulty = difficulty_length_table(frame, long)
+    turns = turns_table(frame)
     return {
         "n": int(len(frame)),
         "counts": {
             category: {column: int(value) for column, value in row.items()}
             for category, row in counts.iterrows()
         },
-        "lengths": {
-            category: {
-                "n": int(row["n"]),
-                "min": int(row["min"]),
-                "median": float(row["median"]),
-                "p90": float(row["p90"]),
-                "max": int(row["max"]),
+        "lengths": {category: _length_row(row) for category, row in lengths.iterrows()},
+        "lengths_by_difficulty": {
+            difficulty: {
+                **_length_row(row),
+                "over_long": int(row["over_long"]),
+                "share_over_long": float(row["share_over_long"]),
             }
-            for category, row in lengths.iterrows()
+            for difficulty, row in by_difficulty.iterrows()
         },
+        "turns": {
+            category: {column: int(value) for column, value in row.items()}
+            for category, row in turns.iterrows()
+        },
+        "long_words": long,
     }
+
+
+ADVERSARIAL_FIELDS = ("expected", "severity", "difficulty", "subcategory", "tactic", "language")
+
+
+def adversarial_frame(prompts: Iterable[Prompt]) -> pd.DataFrame:
+    """One row per adversarial prompt: its area and the fields the suites are counted by."""
+    rows = [
+        {
+            "id": p.id,
+            "area": p.risk_area or "(none)",
+            "expected": p.expected or "(none)",
+            "severity": p.severity or "(none)",
+            "difficulty": p.difficulty or "(none)",
+            "subcategory": p.subcategory or "(none)",
+            "tactic": str(p.metadata.get("tactic") or "(none)"),
+            "language": str(p.metadata.get("language") or "en"),
+            "twin": p.twin,
+            "turns": user_turns(p),
+        }
+        for p in prompts
+    ]
+    columns = ["id", "area", *ADVERSARIAL_FIELDS, "twin", "turns"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def adversarial_table(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Prompts per value of `column` (rows) and area (columns), most frequent first."""
+    table = pd.crosstab(frame[column], frame["area"])
+    table["total"] = table.sum(axis=1)
+    return table.sort_values(["total"], ascending=False, kind="stable")
+
+
+def adversarial_stats(prompts: list[Prompt]) -> dict[str, Any]:
+    """Per area: prompts, and counts by expected, severity, difficulty, subcategory, tactic
+    and language; prompts with a twin, twin pairs, and multi-turn prompts."""
+    frame = adversarial_frame(prompts)
+    areas: dict[str, Any] = {}
+    for area, members in frame.groupby("area", sort=True):
+        entry: dict[str, Any] = {"n": int(len(members))}
+        for column in ADVERSARIAL_FIELDS:
+            counts = members[column].value_counts()
+            entry[column] = {str(k): int(v) for k, v in sorted(counts.items())}
+        twins = dict(zip(members["id"], members["twin"], strict=True))
+        entry["with_twin"] = int(members["twin"].notna().sum())
+        entry["twin_pairs"] = sum(
+            1 for pid, twin in twins.items() if twin and twins.get(twin) == pid and pid < twin
+        )
+        entry["multi_turn"] = int((members["turns"] >= 2).sum())
+        areas[str(area)] = entry
+    return {"n": int(len(frame)), "areas": areas}
 
 
 # ---------------------------------------------------------------------------- import
@@ -492,7 +1047,6 @@ DOLLY_MAP = {"instruction": "prompt", "context": "context", "response": "referen
 CATEGORY_ALIASES = {
     "general_qa": "open_qa",
     "information_extraction": "extraction",
-    "creative_writing": "writing",
     "brainstorm": "brainstorming",
     "qa": "open_qa",
     "math": "math_reasoning",

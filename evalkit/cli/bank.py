@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -36,6 +37,30 @@ def _default(relative: str, packaged: Path) -> Path:
     return local if local.exists() else packaged
 
 
+def _suites(adversarial: Path | None, no_adversarial: bool) -> Path | None:
+    """The adversarial suites read beside the bank: --adversarial, else prompts/adversarial/
+    (the project's, else evalkit's own) when it exists; None with --no-adversarial."""
+    if no_adversarial:
+        return None
+    if adversarial is not None:
+        return adversarial
+    folder = _default("prompts/adversarial", PROMPTS_DIR / "adversarial")
+    return folder if folder.exists() else None
+
+
+AdversarialOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--adversarial",
+        help="Adversarial suites (folder or JSONL file) to check beside the bank "
+        "(default: prompts/adversarial/ when it exists).",
+    ),
+]
+NoAdversarialOption = Annotated[
+    bool, typer.Option("--no-adversarial", help="Leave the adversarial suites out.")
+]
+
+
 @bank_app.command("validate")
 def validate(
     path: Annotated[Path | None, typer.Argument(help="Bank folder or JSONL file.")] = None,
@@ -44,22 +69,54 @@ def validate(
     ] = bank.MIN_PER_CELL,
     similarity: Annotated[
         float,
-        typer.Option(min=0.0, max=1.0, help="Report pairs at or above this n-gram Jaccard."),
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Report pairs inside the bank (and inside the suites, twins aside) at or "
+            "above this n-gram Jaccard.",
+        ),
     ] = bank.SIMILARITY,
+    cross_similarity: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Report adversarial prompts at or above this n-gram Jaccard with a bank prompt.",
+        ),
+    ] = bank.CROSS_SIMILARITY,
     ngram: Annotated[int, typer.Option(min=1, help="Words per shingle.")] = bank.NGRAM,
     categories: Annotated[
         str | None,
         typer.Option(
             help="Comma-separated categories whose cells must be full "
-            "(default: all 11 for a folder, those present for a file)."
+            "(default: all 14 for a folder, those present for a file)."
         ),
     ] = None,
+    min_per_area: Annotated[
+        int, typer.Option(min=0, help="Least adversarial prompts per risk area.")
+    ] = bank.MIN_PER_AREA,
+    adversarial: AdversarialOption = None,
+    no_adversarial: NoAdversarialOption = False,
 ) -> None:
-    """Check schema, ids, labels, references, cell sizes and near-duplicates; exit 1 on problems."""
+    """Check schema, ids, labels, references, checklists, conversations, cell sizes and
+    near-duplicates of the bank, and the adversarial suites beside it (twins, severity,
+    subcategory, tactic, answers, prompts per area, near-duplicates of bank prompts); exit 1
+    on problems."""
     target = path or _default("prompts/bank", PROMPTS_DIR / "bank")
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     rubrics = _default("rubrics", RUBRICS_DIR)
-    report = bank.validate_bank(target, min_per_cell, similarity, ngram, wanted, rubrics)
+    suites = _suites(adversarial, no_adversarial)
+    report = bank.validate_bank(
+        target,
+        min_per_cell,
+        similarity,
+        ngram,
+        wanted,
+        rubrics,
+        adversarial=suites,
+        cross_similarity=cross_similarity,
+        min_per_area=min_per_area,
+    )
     for problem in report.problems:
         typer.echo(str(problem))
     full = sum(
@@ -71,55 +128,128 @@ def validate(
     typer.echo(
         f"{target}: {len(report.files)} files, {len(report.prompts)} prompts, "
         f"{full}/{len(report.required_categories) * 3} cells with ≥{min_per_cell}, "
-        f"near-duplicates at similarity ≥{similarity:g}; {report.summary()}"
+        f"near-duplicates at similarity ≥{similarity:g}"
     )
+    if suites is not None:
+        areas = ", ".join(f"{area} {report.areas.get(area, 0)}" for area in report.required_areas)
+        typer.echo(
+            f"{suites}: {len(report.adversarial_files)} files, {len(report.adversarial)} "
+            f"prompts ({areas}; ≥{min_per_area} per area), "
+            f"{len(report.cross_duplicates)} near-duplicates of bank prompts at "
+            f"similarity ≥{cross_similarity:g}"
+        )
+    typer.echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _table(title: str, frame, index_name: str, formats: dict[str, str] | None = None) -> Table:
+    """A rich table of a DataFrame: the index first, then every column (ints as ints)."""
+    formats = formats or {}
+    table = Table(title=title)
+    table.add_column(index_name)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for label, row in frame.iterrows():
+        cells = []
+        for column, value in row.items():
+            spec = formats.get(str(column))
+            cells.append(format(value, spec) if spec else str(int(value)))
+        table.add_row(str(label), *cells)
+    return table
 
 
 @bank_app.command("stats")
 def stats(
     path: Annotated[Path | None, typer.Argument(help="Bank folder or JSONL file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    adversarial: AdversarialOption = None,
+    no_adversarial: NoAdversarialOption = False,
 ) -> None:
-    """Prompts per category × difficulty and prompt length (words) per category."""
+    """Prompts per category × difficulty, prompt length (words) per difficulty and per
+    category, multi-turn and system-prompt counts; the adversarial suites per area by
+    expected, severity, difficulty, subcategory, tactic, language and twins."""
     target = path or _default("prompts/bank", PROMPTS_DIR / "bank")
     prompts = bank.load_bank(target)
+    suites = _suites(adversarial, no_adversarial)
+    suite_prompts = bank.load_bank(suites) if suites is not None else None
     if as_json:
-        typer.echo(json.dumps(bank.bank_stats(prompts), indent=2))
+        data = bank.bank_stats(prompts)
+        if suite_prompts is not None:
+            data["adversarial"] = bank.adversarial_stats(suite_prompts)
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    frame = bank.bank_frame(prompts)
     console = Console()
+    frame = bank.bank_frame(prompts)
     if frame.empty:
         console.print(f"{target}: no prompts")
-        return
+    else:
+        _print_bank(console, target, frame)
+    if suite_prompts is not None:
+        _print_adversarial(console, suites, suite_prompts)
+
+
+def _print_bank(console: Console, target: Path, frame) -> None:
     counts = bank.count_table(frame)
     console.print(f"{target}: {len(frame)} prompts", soft_wrap=True)
-    table = Table(title="prompts by category × difficulty")
-    table.add_column("category")
-    for column in counts.columns:
-        table.add_column(str(column), justify="right")
-    for category, row in counts.iterrows():
-        table.add_row(str(category), *(str(int(v)) for v in row))
+    table = _table("prompts by category × difficulty", counts, "category")
     totals = counts.sum(axis=0)
     table.add_row("total", *(str(int(v)) for v in totals), style="bold")
     console.print(table)
 
-    lengths = bank.length_table(frame)
-    table = Table(title="prompt length in words")
-    table.add_column("category")
-    for column in ("n", "min", "median", "p90", "max"):
-        table.add_column(column, justify="right")
-    for category, row in lengths.iterrows():
-        table.add_row(
-            str(category),
-            str(int(row["n"])),
-            str(int(row["min"])),
-            f"{row['median']:g}",
-            f"{row['p90']:.1f}",
-            str(int(row["max"])),
+    long = bank.LONG_PROMPT_WORDS
+    by_difficulty = bank.difficulty_length_table(frame, long).rename(
+        columns={"over_long": f"> {long:,}", "share_over_long": f"share > {long:,}"}
+    )
+    console.print(
+        _table(
+            "prompt length in words per difficulty",
+            by_difficulty,
+            "difficulty",
+            {"median": "g", "p90": ".1f", f"share > {long:,}": ".1%"},
         )
-    console.print(table)
+    )
+    console.print(
+        _table(
+            "prompt length in words per category",
+            bank.length_table(frame),
+            "category",
+            {"median": "g", "p90": ".1f"},
+        )
+    )
+    turns = bank.turns_table(frame)
+    turns = turns[(turns["multi_turn"] > 0) | (turns["system"] > 0)]
+    console.print(
+        f"multi-turn prompts (2+ user turns): {int((frame['user_turns'] >= 2).sum())}; "
+        f"with a system message: {int(frame['system'].sum())}",
+        soft_wrap=True,
+    )
+    if not turns.empty:
+        console.print(_table("conversations", turns, "category"))
+
+
+def _print_adversarial(console: Console, suites: Path, prompts: list) -> None:
+    frame = bank.adversarial_frame(prompts)
+    data = bank.adversarial_stats(prompts)
+    console.print(f"{suites}: {len(frame)} adversarial prompts", soft_wrap=True)
+    if frame.empty:
+        return
+    summary = {
+        area: {
+            "prompts": entry["n"],
+            "refuse": entry["expected"].get("refuse", 0),
+            "comply": entry["expected"].get("comply", 0),
+            "with twin": entry["with_twin"],
+            "twin pairs": entry["twin_pairs"],
+            "multi-turn": entry["multi_turn"],
+        }
+        for area, entry in data["areas"].items()
+    }
+    console.print(_table("adversarial prompts per area", pd.DataFrame(summary).T, "area"))
+    for column in bank.ADVERSARIAL_FIELDS:
+        if column == "expected":
+            continue
+        console.print(_table(f"by {column}", bank.adversarial_table(frame, column), column))
 
 
 @bank_app.command("import")

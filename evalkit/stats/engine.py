@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, group_rng
-from evalkit.stats.estimate import clustered_rate, holm, two_way_bootstrap
+from evalkit.stats.bootstrap import DEFAULT_RESAMPLES
+from evalkit.stats.estimate import clustered_rate, holm, two_way_rate
 from evalkit.stats.table import ALL, COLUMNS, REGISTRY, Metric, group_key
 
 VALUE_COLUMNS = [
@@ -45,14 +45,16 @@ KEY = ["metric", "model", "baseline", "graders"]
 
 def item_values(grade_values: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     """One row per (metric, model, baseline, graders, item): the value by the metric's item rule,
-    and `grades`, the number of grades behind it."""
+    `grades`, the number of grades behind it, and `square`, the mean of their squares (for the
+    spread of graded values, see `clustered_rate`)."""
     if grade_values.empty:
         return pd.DataFrame(columns=[*KEY, *groups, "prompt_id", "item_id", "value", "grades"])
-    frame = grade_values
+    frame = grade_values.assign(square=grade_values["value"].astype(float) ** 2)
     keys = [*KEY, *groups, "prompt_id", "item_id"]
-    grouped = frame.groupby(keys, sort=False, observed=True, dropna=False)["value"]
-    items = grouped.agg(["mean", "size"]).reset_index()
-    items = items.rename(columns={"mean": "value", "size": "grades"})
+    grouped = frame.groupby(keys, sort=False, observed=True, dropna=False)
+    items = grouped.agg(
+        value=("value", "mean"), grades=("value", "size"), square=("square", "mean")
+    ).reset_index()
     rules = items["metric"].map(
         lambda name: REGISTRY[name].item_rule if name in REGISTRY else "mean"
     )
@@ -115,12 +117,19 @@ def _rate_row(
     dimension: str | None,
     value: object,
 ) -> dict:
+    grades = float(part["grades"].sum())
+    spread = None
+    if metric.item_rule == "mean" and grades:
+        p_hat = float((part["value"] * part["grades"]).sum()) / grades
+        mean_square = float((part["square"] * part["grades"]).sum()) / grades
+        spread = max(0.0, mean_square - p_hat**2)  # mean((v - p)^2) over the grades
     estimate = clustered_rate(
         part["value"].to_numpy(),
         part["prompt_id"].to_numpy(),
         confidence=confidence,
         null=metric.null,
-        observations=float(part["grades"].sum()),
+        observations=grades,
+        spread=spread,
     )
     low, high, method = estimate.low, estimate.high, estimate.method
     if rater_bootstrap and grade_values is not None and metric.item_rule == "mean":
@@ -132,11 +141,8 @@ def _rate_row(
         )
         if dimension is not None:
             mask &= grade_values[dimension] == value
-        rng = group_rng(seed, (metric.name, model, baseline, group, graders))
-        _, low, high = two_way_bootstrap(
-            grade_values[mask], confidence=confidence, resamples=resamples, seed=rng
-        )
-        method = f"two-way bootstrap over prompts and raters ({resamples} resamples)"
+        two_way = two_way_rate(grade_values[mask], confidence=confidence)
+        low, high, method = two_way.low, two_way.high, two_way.method
     point = estimate.estimate
     if metric.scale == "net":  # stored as a preference in [0, 1]; shown as 2p − 1
         point, low, high = 2 * point - 1, 2 * low - 1, 2 * high - 1

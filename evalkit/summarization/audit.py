@@ -74,7 +74,13 @@ def mask(sentence: str) -> str:
 
 
 def body_sentences(document: str) -> list[str]:
-    lines = [line for line in document.splitlines() if not _HEADER.match(line)]
+    """Sentences of five or more words, without email headers and a notification's
+    `App · time` line (every sample has those: they are format, not writing)."""
+    lines = [
+        line
+        for line in document.splitlines()
+        if not _HEADER.match(line) and not _APP_LINE.match(line.strip())
+    ]
     return [s for s in split_sentences("\n".join(lines)) if len(s.split()) >= MIN_WORDS]
 
 

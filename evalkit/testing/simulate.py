@@ -17,7 +17,7 @@ parameters, computed exactly (closed forms and Gauss–Hermite quadrature), neve
   **fixed pool** (the same raters every replication) it is conditional on those raters: what
   the default intervals (prompts resampled, raters fixed) estimate. With a **redrawn pool**
   (new raters every replication) it is the expectation over raters too: only an interval that
-  also resamples raters (`two_way_bootstrap`) should cover it.
+  also treats raters as a sample (`two_way_rate`) should cover it.
 
 Replications sit side by side in one grade frame (one model per replication, `rep00000`...),
 so the real kind and engine compute a thousand intervals in one call.

@@ -18,11 +18,14 @@ from statsmodels.stats.proportion import proportion_confint
 from evalkit.stats.estimate import clustered_rate
 from evalkit.testing.simulate import (
     Design,
+    calibrate,
     coverage_grid,
     coverage_rows,
+    draw_raters,
     paired_differences,
     simulate,
     simulate_paired,
+    truth,
 )
 
 HEADLINE = {"safety": ("violation_rate",), "sxs": ("sxs_preference", "sxs_win_rate")}
@@ -51,6 +54,16 @@ def test_the_simulators_truth_is_what_its_grades_average_to() -> None:
     means = shares.groupby("item_id")[["sxs_win_rate", "sxs_tie_rate", "sxs_preference"]]
     for metric, value in means.mean().mean().items():
         assert value == pytest.approx(sxs.truth[metric], abs=0.006), metric
+    # the redrawn pool's estimand (the rater population's) is a very large fixed pool's
+    crowd = draw_raters(design.with_(pool_size=40_000), np.random.default_rng(3))
+    for kind, target in (("safety", 0.12), ("sxs", 0.35)):
+        location = calibrate(kind, design, target)
+        population, large = (
+            truth(kind, design, location, None),
+            truth(kind, design, location, crowd),
+        )
+        for metric, value in population.items():
+            assert large[metric] == pytest.approx(value, abs=0.004), (kind, metric)
 
 
 def test_estimates_do_not_move_with_raters_per_item_but_majority_views_do() -> None:
@@ -72,7 +85,7 @@ def test_estimates_do_not_move_with_raters_per_item_but_majority_views_do() -> N
             ).pivot(index="model", columns="metric", values="estimate")
             for k in (1, 2, 3)
         }
-        truth = coverage_rows(kind, design, target, 1, seed=21).set_index("metric")["truth"]
+        estimand = coverage_rows(kind, design, target, 1, seed=21).set_index("metric")["truth"]
         for k in (2, 3):
             shift = runs[k] - runs[1]
             mean, se = shift.mean(), shift.std() / math.sqrt(replications)
@@ -80,7 +93,7 @@ def test_estimates_do_not_move_with_raters_per_item_but_majority_views_do() -> N
                 assert abs(mean[metric]) <= 4 * se[metric], (kind, k, metric, mean[metric])
                 estimates = runs[k][metric]
                 error = estimates.std() / math.sqrt(replications)
-                assert abs(estimates.mean() - truth[metric]) <= 4 * error, (kind, k, metric)
+                assert abs(estimates.mean() - estimand[metric]) <= 4 * error, (kind, k, metric)
             for metric in MAJORITY[kind]:
                 assert abs(mean[metric]) >= max(6 * se[metric], 0.01), (kind, k, metric)
 
@@ -110,21 +123,21 @@ def test_ignoring_the_prompt_under_covers_and_our_interval_does_not() -> None:
     (statsmodels) under-covers visibly; the engine's clustered interval does not. This is the
     failure the suite exists to see."""
     design = Design(prompts=100, items_per_prompt=5, raters_per_item=1, prompt_sd=3.0, item_sd=0.3)
-    replications, truth = 200, 0.3
-    ours = coverage_rows("safety", design, truth, replications, seed=5)
-    grades = simulate("safety", design, truth, replications, seed=5).grades
+    replications, rate = 200, 0.3
+    ours = coverage_rows("safety", design, rate, replications, seed=5)
+    grades = simulate("safety", design, rate, replications, seed=5).grades
     counts = grades.groupby("model")["violation"].agg(["sum", "size"])
     low, high = proportion_confint(counts["sum"], counts["size"], method="wilson")
-    naive = float(((low <= truth) & (truth <= high)).mean())
+    naive = float(((low <= rate) & (rate <= high)).mean())
     print(f"clustered {ours['covered'].mean():.3f}, naive per-item Wilson {naive:.3f}")
     assert naive <= 0.85
     assert ours["covered"].mean() >= 0.92
 
 
-def test_a_redrawn_rater_pool_needs_the_two_way_bootstrap() -> None:
+def test_a_redrawn_rater_pool_needs_the_two_way_interval() -> None:
     """New raters every replication, with a strong rater bias: the default intervals
     (conditional on the raters who graded) under-cover the population estimand; the two-way
-    bootstrap over prompts and raters covers it."""
+    interval over prompts and raters covers it."""
     design = Design(prompts=200, raters_per_item=1, pool="redrawn", pool_size=12, bias_sd=1.0)
     default = coverage_rows("safety", design, 0.3, 100, seed=7)
     two_way = coverage_rows(
