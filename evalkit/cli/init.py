@@ -248,6 +248,7 @@ Written by `evalkit init`. What is here:
    ```bash
    evalkit run -c evalkit.yaml -o runs/rc           # responses; rerun to resume
    evalkit score runs/rc -c evalkit.yaml            # automatic grades (uses rubrics/)
+   evalkit store init runs/rc                       # the grade store (runs/rc/grades.sqlite)
    evalkit raters add alice --run runs/rc           # prints alice's login token once
    evalkit plan sxs runs/rc --candidate NAME --baselines OTHER --rubrics rubrics
    evalkit app runs/rc --rubrics rubrics            # human grading, http://127.0.0.1:8501

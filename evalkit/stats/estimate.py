@@ -124,6 +124,8 @@ def clustered_rate(
         return Estimate(NAN, NAN, NAN, 0.0, 0, 0, "no data")
     k = float(y.sum())
     p = k / total
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"item values must be rates in [0, 1], their mean is {p:.3f}")
     cap = float(observations) if observations else total
     if observations and spread is not None and spread > 0 and 0 < k / total < 1:
         p_hat = k / total
