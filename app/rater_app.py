@@ -1,13 +1,23 @@
 """evalkit rater and admin app (Streamlit). Launch with `evalkit app RUN_DIR` or `--db URL`.
 
-Raters log in, get their next assigned item at once, answer the form its grading kind draws
+Raters sign in, get their next assigned item at once, answer the form its grading kind draws
 (`evalkit.kinds`: the app knows no kind by name), and each grade is saved the moment it is
 submitted. The page only ever holds the kind's blinded `View`: no model name, score, gold answer,
 other rater's grade or item id is rendered or sent to the browser; widget and form keys carry a
 random per-session handle that only the server maps to the item. Model output (and prompt text)
-is untrusted and always drawn with `st.text`, which renders plain text: no Markdown, no HTML.
-Admins additionally see progress, agreement, gold accuracy and exports. The logic lives in
-`evalkit.app_support`, tested without a browser.
+is untrusted and always drawn with `st.text`, which renders plain text (no Markdown, no HTML),
+after `visible()` has marked every invisible or direction-changing character (`⟦U+202E⟧`).
+
+Under attack, and when things break:
+- sign-in is limited per name and per client address and audited (`GradeStore.sign_in`);
+- every page load and submit re-checks the session against the store: a deactivated rater, a
+  reset password or token, or an expired token ends it at once with a message;
+- "Saved." is shown only after the store confirmed the grade (committed to the store the run
+  points to); a deleted or replaced store is an error on the page and in the log, and no
+  further grade is taken; a busy store shows a spinner and gives up after a bounded time;
+- any other error shows an incident id, never a traceback; the details go to the log.
+Admins additionally see progress, agreement, gold accuracy, the sign-in audit and exports. The
+logic lives in `evalkit.app_support`, tested without a browser.
 """
 
 from __future__ import annotations
@@ -21,15 +31,18 @@ from evalkit import app_support as support
 from evalkit.app_support import AnswerError, Extras, Handles, RaterSession
 from evalkit.errors import UserError
 from evalkit.kinds.base import Form, GradingKind, Panel, Question, View, get_kind
+from evalkit.store import SessionEnded, StoreBusy, StoreGone
+from evalkit.text_display import visible
 
 GRADE_PAGE = "Grade"
 ADMIN_PAGE = "Admin"
 CHECKLIST_TITLE = "What a good answer covers"
+log = support.app_logger()
 
 
 @st.cache_resource(show_spinner=False)
 def _store(db: str | None, run_dir: str | None) -> Any:
-    return support.open_app_store(db, run_dir)
+    return support.open_app_store(db, run_dir, write_timeout=support.write_timeout())
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,8 +51,9 @@ def _rubrics(rubrics_dir: str | None) -> dict[str, Any]:
 
 
 def untrusted(text: str | None) -> None:
-    """Model output and prompts: plain text only (never Markdown or HTML)."""
-    st.text(text or "")
+    """Model output and prompts: plain text only (never Markdown or HTML), every invisible or
+    direction-changing character shown as its marked code point."""
+    st.text(visible(text))
 
 
 def handles() -> Handles:
@@ -47,34 +61,66 @@ def handles() -> Handles:
     return Handles(st.session_state.setdefault("handles", {}))
 
 
-# --------------------------------------------------------------------------- login
+def client() -> str:
+    """The client address the sign-in limits count (see `support.client_address`)."""
+    try:
+        ip_address, headers = st.context.ip_address, st.context.headers
+    except Exception:  # no browser context (a test harness): only the per-name limit
+        ip_address, headers = None, None
+    return support.client_address(ip_address, headers, support.behind_proxy())
+
+
+# --------------------------------------------------------------------------- sign-in and session
 
 
 def login_page(store: Any) -> None:
     st.title("evalkit rating")
-    st.caption("Log in with the name and password (or one-time token) your admin gave you.")
+    signed_out = st.session_state.pop("signed_out", None)
+    if signed_out:
+        st.warning(signed_out)
+    st.caption(support.SIGN_IN_HELP)
     with st.form("login"):
         name = st.text_input("Name", key="login_name")
-        secret = st.text_input("Password or one-time token", type="password", key="login_secret")
+        secret = st.text_input(support.SECRET_LABEL, type="password", key="login_secret")
         submitted = st.form_submit_button("Log in", type="primary")
     if not submitted:
         return
-    rater = store.authenticate(name.strip(), secret) if name.strip() and secret else None
-    if rater is None:
-        st.error("Unknown name, or wrong password or token.")
+    if not name.strip() or not secret:
+        st.error("Enter your name and your password or token.")
         return
-    st.session_state["rater"] = RaterSession.from_rater(rater)
+    result = store.sign_in(name.strip(), secret, client())
+    if not result.ok:
+        st.error(result.message)
+        return
+    st.session_state["rater"] = RaterSession.from_rater(result.rater)
     st.session_state.pop("shown_at", None)
     st.session_state.pop("handles", None)
-    st.session_state.pop("login_secret", None)  # the secret does not outlive the login
+    st.session_state.pop("login_secret", None)  # the secret does not outlive the sign-in
     st.rerun()
 
 
+def end_session(message: str) -> None:
+    """Forget everything about the session; the sign-in page says why."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["signed_out"] = message
+
+
+def check_session(store: Any, rater: RaterSession) -> bool:
+    """Whether the signed-in session may go on (active, same secret, token not expired)."""
+    problem = store.session_problem(rater.id, rater.secret_version)
+    if problem is None:
+        return True
+    log.info("session of %r ended: %s", rater.id, problem)
+    end_session(problem)
+    return False
+
+
 def sidebar(rater: RaterSession) -> str:
-    """Who is logged in, log out, and (admins only) the page switch."""
+    """Who is signed in, log out, and (admins only) the page switch."""
     with st.sidebar:
         st.caption("Signed in as")
-        st.text(rater.name)
+        st.text(visible(rater.name))
         page = GRADE_PAGE
         if rater.is_admin:
             page = st.radio("Page", [GRADE_PAGE, ADMIN_PAGE], key="page")
@@ -121,7 +167,7 @@ def grading_page(store: Any, rater: RaterSession, rubrics: dict[str, Any]) -> No
 
 def draw_item(kind: GradingKind, form: Form, view: View) -> None:
     """The heading, the guide, the texts row by row, and the item's checklist."""
-    st.subheader(support.kind_heading(kind, view.category))
+    st.subheader(support.markdown_text(support.kind_heading(kind, view.category)))
     with st.expander(f"How to grade: {form.title}"):
         st.markdown(form.guide)  # the rubric's own text (project-authored): Markdown is fine
     for row in form.rows:
@@ -200,14 +246,37 @@ def save(
     answers: dict[str, Any],
     extras: Extras,
 ) -> None:
-    """Build the grade from the form and save it (one transaction); then show the next item."""
+    """Build the grade from the form and save it (one transaction, confirmed in the store the
+    run points to); only then say "Saved." and show the next item. A busy store: a spinner,
+    then a clear error after the bounded wait; the answers stay on the form to submit again."""
     try:
         item_id = handles().item_id(view.handle)
         grade = support.make_grade(kind, rubric, form, item_id, rater.id, answers, extras)
     except (AnswerError, UserError) as exc:
         st.error(str(exc))
         return
-    store.save_grade(grade)
+    wait = support.write_timeout()
+    try:
+        with st.spinner(f"Saving your grade (waiting up to {wait:g} s if the store is busy)…"):
+            store.save_grade(grade, session_version=rater.secret_version)
+    except SessionEnded as exc:
+        end_session(str(exc))
+        st.rerun()
+    except StoreGone as exc:
+        log.error("grade by %r NOT saved: %s", rater.id, exc)
+        st.error(f"Your grade was NOT saved. {exc}. Please stop grading and tell your admin.")
+        return
+    except StoreBusy as exc:
+        log.warning("grade by %r NOT saved (store busy): %s", rater.id, exc)
+        st.error(
+            f"Your grade was NOT saved: the grade store stayed busy for {wait:g} s. Your "
+            "answers are still on the form: press Submit again in a moment. If this keeps "
+            "happening, tell your admin."
+        )
+        return
+    except UserError as exc:
+        st.error(f"Your grade was NOT saved: {exc}")
+        return
     st.session_state.get("shown_at", {}).pop(view.handle, None)
     handles().forget(view.handle)
     st.session_state["notice"] = "Skipped." if grade.skipped else "Saved."
@@ -248,6 +317,17 @@ def admin_page(store: Any, rater: RaterSession, rubrics: dict[str, Any]) -> None
         st.info("No gold item has been graded yet.")
     else:
         st.dataframe(gold[["rater", "kind", "gold_accuracy"]], hide_index=True)
+    st.subheader("Sign-ins")
+    st.caption(
+        "The latest sign-in attempts (names as typed) and the names and addresses with recent "
+        "failures or a lock; also `evalkit raters audit`."
+    )
+    audit = store.auth_log(limit=200)
+    audit["name"] = audit["name"].map(visible)
+    st.dataframe(audit, hide_index=True)
+    limits = store.login_limits()
+    if not limits.empty:
+        st.dataframe(limits, hide_index=True)
     st.subheader("Export grades")
     frame = support.grades_table(data.items, data.grades)
     st.caption(f"{len(frame)} current grades (latest revision per rater and item).")
@@ -271,24 +351,44 @@ def admin_page(store: Any, rater: RaterSession, rubrics: dict[str, Any]) -> None
 # --------------------------------------------------------------------------- main
 
 
-def main() -> None:
-    st.set_page_config(page_title="evalkit rating", layout="wide")
+def page() -> None:
     try:
         store = _store(*support.store_location())
         rubrics = _rubrics(None)
     except UserError as exc:
         st.error(str(exc))
         st.stop()
+    try:
+        store.verify()  # the store the run points to is still the one opened
+    except StoreGone as exc:
+        log.error("grade store gone, nothing is saved: %s", exc)
+        st.error(
+            f"{exc}. No grade can be saved now (a grade you just submitted was NOT saved): "
+            "please stop grading and tell your admin."
+        )
+        st.stop()
     rater: RaterSession | None = st.session_state.get("rater")
     if rater is None:
         login_page(store)
         return
-    page = sidebar(rater)
+    if not check_session(store, rater):
+        st.rerun()
+    page_name = sidebar(rater)
     show_progress(store, rater)  # on every page, always
-    if page == ADMIN_PAGE and rater.is_admin:
+    if page_name == ADMIN_PAGE and rater.is_admin:
         admin_page(store, rater, rubrics)
     else:
         grading_page(store, rater, rubrics)
+
+
+def main() -> None:
+    st.set_page_config(page_title="evalkit rating", layout="wide")
+    try:
+        page()
+    except UserError as exc:  # a readable message, meant for the person at the page
+        st.error(str(exc))
+    except Exception as exc:  # anything else: an incident id on the page, details in the log
+        st.error(support.incident_message(support.log_incident(exc)))
 
 
 main()

@@ -3,16 +3,23 @@
 RUN_DIR/responses.jsonl only ever grows; every reader keeps the last record per key, so a key is
 never counted twice. Running the same command again asks only for what is missing (or failed,
 or whose request changed), repairs a line torn by a crash, and never writes a duplicate.
+
+A run can be split over machines (`--shard K/N`, see `Shard`): each shard asks a deterministic,
+balanced part of the keys into its own folder, and `evalkit merge` (evalkit/merge.py) joins the
+folders into one run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
+import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -50,6 +57,7 @@ class RunSummary:
     # models not asked to the end, and why (a dead server, an endpoint refusing connections)
     unreachable: dict[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    shard: str | None = None  # "K/N" when only one shard of the requests was asked
 
     @property
     def throughput(self) -> float:
@@ -111,6 +119,75 @@ def load_run_prompts(run_dir: str | os.PathLike[str]) -> dict[str, Prompt]:
     return {prompt.id: prompt for prompt in read_records(path, Prompt)}
 
 
+# ---------------------------------------------------------------- shards
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count` (1-based): a deterministic, balanced part of a run's keys.
+
+    Each model's keys are grouped by suite (the prompt's `suite`, in name order), sorted within
+    a group by a stable hash of the key, and dealt round robin to the N shards, the deal carried
+    on from group to group and from model to model (in name order). So each shard gets a part of
+    every (model, suite) group, and the parts of a group, of a model and of the whole run differ
+    in size by at most one. The deal depends only on the plan (prompts, models, samples): every
+    shard, and a rerun of one, must be given the same. `keys` fixes the shard's keys over a
+    whole plan of several batches (`for_plan`); without it each `run_prompts` call deals its own
+    batch."""
+
+    index: int
+    count: int
+    keys: frozenset[Key] | None = field(default=None, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Read "K/N" (1 <= K <= N); anything else is a UserError (exit 2)."""
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+        if not match:
+            raise UserError(f"--shard {text!r}: expected K/N, shard K of N (e.g. 2/4)")
+        index, count = int(match[1]), int(match[2])
+        if count < 1:
+            raise UserError(f"--shard {text}: N must be at least 1")
+        if not 1 <= index <= count:
+            raise UserError(f"--shard {text}: K must be between 1 and N ({count})")
+        return cls(index, count)
+
+    def for_plan(
+        self, batches: Iterable[tuple[list[Prompt], list[ModelSpec]]], samples: int
+    ) -> Shard:
+        """This shard with its keys dealt over every (prompts, models) batch of a plan."""
+        return replace(self, keys=shard_keys(batches, samples, self))
+
+    def select(
+        self, prompts: list[Prompt], models: list[ModelSpec], samples: int
+    ) -> frozenset[Key]:
+        """This shard's keys for one batch: the plan's if fixed, else the batch's own deal."""
+        if self.keys is not None:
+            return self.keys
+        return shard_keys([(prompts, models)], samples, self)
+
+
+def shard_keys(
+    batches: Iterable[tuple[list[Prompt], list[ModelSpec]]], samples: int, shard: Shard
+) -> frozenset[Key]:
+    """The keys of `shard` among every key of the batches (see `Shard`)."""
+    suites: dict[Key, str] = {}
+    for prompts, models in batches:
+        for model in models:
+            for prompt in prompts:
+                for sample in range(samples):
+                    suites.setdefault((prompt.id, model.name, sample), prompt.suite)
+    ordered = sorted(suites, key=lambda key: (key[1], suites[key], _key_hash(key), key))
+    return frozenset(key for i, key in enumerate(ordered) if i % shard.count == shard.index - 1)
+
+
+def _key_hash(key: Key) -> str:
+    return hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -123,15 +200,21 @@ class Job:
 
 
 def plan_jobs(
-    prompts: list[Prompt], models: list[ModelSpec], samples: int, existing: dict[Key, Response]
+    prompts: list[Prompt],
+    models: list[ModelSpec],
+    samples: int,
+    existing: dict[Key, Response],
+    only: Collection[Key] | None = None,
 ) -> tuple[list[Job], int]:
-    """What still has to be asked, and how many keys are already done."""
+    """What still has to be asked, and how many keys are already done (of `only`, if given)."""
     jobs: list[Job] = []
     cached = 0
     for model in models:
         for prompt in prompts:
             digest = request_hash(model, prompt.messages)
             for sample in range(samples):
+                if only is not None and (prompt.id, model.name, sample) not in only:
+                    continue
                 previous = existing.get((prompt.id, model.name, sample))
                 if previous and previous.ok and previous.request_hash == digest:
                     cached += 1
@@ -148,8 +231,12 @@ def run_prompts(
     samples: int = 1,
     allow_errors: bool = False,
     progress: bool = True,
+    shard: Shard | None = None,
 ) -> RunSummary:
     """Ask every model for every prompt `samples` times; resume whatever is already there.
+
+    With `shard`, only that shard's keys are asked (and recorded in the session); the folder's
+    prompts.jsonl still lists every prompt, so `evalkit merge` can tell a missing shard.
 
     The run folder is locked for the call (a second writer is refused). Embedded (llamacpp)
     models are served one after another, each with every core, while remote endpoints are
@@ -163,12 +250,16 @@ def run_prompts(
     rundir = RunDir(run_dir)
     summary = RunSummary(run_id=rundir.path.name, run_dir=rundir.path)
     details = {"models": [m.name for m in models], "samples": samples}
+    only = None
+    if shard is not None:
+        only = shard.select(prompts, models, samples)
+        details["shard"] = summary.shard = str(shard)
     with rundir.writing("run", **details) as session:
         summary.run_id = rundir.run_id
         _merge_run_prompts(rundir, prompts)
         writer = AppendWriter(rundir.responses, fsync=False)  # repairs a torn tail first
         existing = {r.key: r for r in load_responses(rundir.path)}
-        jobs, summary.cached = plan_jobs(prompts, models, samples, existing)
+        jobs, summary.cached = plan_jobs(prompts, models, samples, existing, only)
         summary.total = summary.cached + len(jobs)
         clock = time.perf_counter()
         try:

@@ -24,6 +24,7 @@ app = typer.Typer(
 # one module per step of the data flow; each defines register(app)
 _COMMAND_MODULES = (
     "run",  # evalkit run
+    "merge",  # evalkit merge (shard run folders into one run)
     "bank",  # evalkit bank validate|stats|import, evalkit rubric validate
     "summarization",  # evalkit summarization build|checks
     "ifeval",  # evalkit ifeval score|run

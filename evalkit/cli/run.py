@@ -9,7 +9,7 @@ import typer
 from evalkit.config import ProjectConfig, load_config
 from evalkit.errors import UserError
 from evalkit.records import ModelSpec, Prompt
-from evalkit.runner import RunSummary, load_prompts, run_prompts
+from evalkit.runner import RunSummary, Shard, load_prompts, run_prompts
 
 
 def register(app: typer.Typer) -> None:
@@ -30,18 +30,37 @@ def run_command(
     limit: int = typer.Option(None, "--limit", min=1, help="First N prompts of each source."),
     allow_errors: bool = typer.Option(False, "--allow-errors", help="Exit 0 despite errors."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    shard: str = typer.Option(
+        None,
+        "--shard",
+        metavar="K/N",
+        help="Ask only shard K of N: a deterministic, balanced part of the requests (give every "
+        "shard the same other options); join the shard folders with `evalkit merge`.",
+    ),
 ) -> None:
     """Ask every model for every prompt; rerun the same command to resume.
 
     Example: evalkit run -c evalkit.yaml -o runs/demo --prompts prompts/bank --limit 20
+
+    Example, on 4 machines: evalkit run -c evalkit.yaml -o runs/rc-2 --shard 2/4
     """
+    part = Shard.parse(shard) if shard is not None else None  # a bad K/N fails before any work
     config = load_config(config_path)
     selected = config.select_models(models)
     batches = _batches(config, selected, prompts, suites, limit)
-    total = RunSummary(run_id=out.name, run_dir=out)
+    if part is not None:
+        part = part.for_plan(batches, samples)
+    total = RunSummary(run_id=out.name, run_dir=out, shard=str(part) if part else None)
     for batch_prompts, batch_models in batches:
         summary = run_prompts(
-            config, batch_prompts, batch_models, out, samples, allow_errors, progress=not quiet
+            config,
+            batch_prompts,
+            batch_models,
+            out,
+            samples,
+            allow_errors,
+            progress=not quiet,
+            shard=part,
         )
         _add(total, summary)
     _print_summary(total)
@@ -106,8 +125,9 @@ def _add(total: RunSummary, part: RunSummary) -> None:
 
 
 def _print_summary(summary: RunSummary) -> None:
+    shard = f" (shard {summary.shard})" if summary.shard else ""
     typer.echo(
-        f"run {summary.run_id}: {summary.total} responses "
+        f"run {summary.run_id}{shard}: {summary.total} responses "
         f"({summary.cached} already there, {summary.asked} asked: {summary.ok} ok, "
         f"{summary.errors} errors) in {summary.elapsed_s:.1f}s, {summary.throughput:.1f}/s"
     )
