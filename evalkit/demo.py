@@ -166,8 +166,9 @@ def demo_steps(
     return [
         Step("Responses from both embedded models (resumable)",
              ["run", "-c", str(config), "-o", run, *prompts_args]),
-        Step("Raters for the grading app",
-             ["raters", "add", "admin", "--role", "admin", "--token", "--run", run]),
+        Step("A grade store, and raters for the grading app",
+             ["store", "init", run]),
+        Step("", ["raters", "add", "admin", "--role", "admin", "--token", "--run", run]),
         Step("", ["raters", "add", "rater1", "--token", "--run", run]),
         Step("", ["raters", "add", "rater2", "--token", "--run", run]),
         Step("Plan side-by-side grading (sides randomized, gold items for attention)",

@@ -156,13 +156,15 @@ def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
 
     kind = get_kind(options.kind)
     rundir = RunDir(run_dir).require()
-    chosen, responses, run_id, rubric, suites = _inputs(rundir, kind, options)
+    chosen, responses, run_id, rubric, suites, everything = _inputs(rundir, kind, options)
+    chosen_ids = {p.id for p in chosen}
+    decoys = [p for p in everything if p.id not in chosen_ids]
     if options.raters_per_item < 1:
         raise UserError(f"--raters {options.raters_per_item}: each item needs at least one rater")
     warnings = [SEED_WARNING] if options.seed is not None else []
     name = f"{kind.name}-{options.candidate}" if kind.comparison else kind.name
     # a dry plan with a throwaway secret checks the models, the gold spec and the scope
-    _items(kind, chosen, responses, options, _request(run_id, "check", rubric, options))
+    _items(kind, chosen, responses, options, _request(run_id, "check", rubric, options), decoys)
     check_outputs(*_plan_paths(rundir, name))
     if not rundir.has_store(options.db):
         _rater_ids(None, options.rater_names, rundir.store_url(options.db, create=True))
@@ -177,7 +179,7 @@ def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
                 else store.plan_secret(run_id, kind.name)
             )
             request = _request(run_id, secret, rubric, options)
-            items, report = _items(kind, chosen, responses, options, request)
+            items, report = _items(kind, chosen, responses, options, request, decoys)
             _check_secret(items, store, rundir, kind.name)
             table = store.assignments()
             planned = set(table["item_id"])
@@ -224,7 +226,7 @@ def plan(run_dir: str | Path, options: PlanOptions) -> PlanResult:
 
 def _inputs(
     rundir: RunDir, kind: Any, options: PlanOptions
-) -> tuple[list[Prompt], list[Any], str, Any, list[str]]:
+) -> tuple[list[Prompt], list[Any], str, Any, list[str], list[Prompt]]:
     """The prompts in scope, the responses, the run id, the rubric and the suites chosen."""
     from evalkit.runner import load_responses, load_run_prompts
 
@@ -242,7 +244,11 @@ def _inputs(
     if suites == ["all"]:
         suites = []
     chosen = select_prompts(prompts, categories=options.categories, suites=suites)
-    return chosen, responses, rundir.run_id, rubric, suites
+    return chosen, responses, rundir.run_id, rubric, suites, list(prompts.values())
+
+
+def _answered(responses: Sequence[Any]) -> set[tuple[str, str]]:
+    return {(r.prompt_id, r.model) for r in responses if r.ok and (r.text or "").strip()}
 
 
 def _request(run_id: str, secret: str, rubric: Any, options: PlanOptions) -> PlanRequest:
@@ -262,8 +268,10 @@ def _items(
     responses: list[Any],
     options: PlanOptions,
     request: PlanRequest,
+    decoys: Sequence[Prompt] = (),
 ) -> tuple[list[Item], PlanReport]:
-    """The kind's items plus gold items; an empty plan is an error that says why."""
+    """The kind's items plus gold items; an empty plan is an error that says why. Gold decoys
+    come from `decoys` (the run's prompts outside the plan) when they have responses."""
     items, report = kind.plan(chosen, responses, request)
     n_gold = gold_count(options.gold, len(items))
     if n_gold:
@@ -271,9 +279,14 @@ def _items(
         if gold_items is None:
             raise UserError(f"--gold: {kind.name} items have no gold rule")
         request.gold = n_gold
-        gold = gold_items(chosen, responses, options.candidate, request)
+        gold = gold_items(chosen, responses, options.candidate, request, decoys)
         items += gold
         report.gold = len(gold)
+        if not any((p.id, options.candidate) in _answered(responses) for p in decoys):
+            report.notes.append(
+                "gold decoys come from planned prompts (the run has no other prompts with "
+                "responses): a careful rater may recognise a decoy from its own item"
+            )
     if not items:
         missing = "; ".join(report.missing_lines()) or "none"
         raise UserError(

@@ -78,7 +78,6 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 
 from evalkit.errors import UserError
 from evalkit.records import Grade, Item, utc_now
-from evalkit.rubrics import SUMMARY_DIMENSIONS
 
 SCHEMA_VERSION = 2  # 2: login limits, audit log, token expiry, secret versions, store id
 DB_ENV = "EVALKIT_DB"
@@ -1557,139 +1556,6 @@ class GradeStore:
             )
         return pd.DataFrame(rows, columns=columns(grading))
 
-    def sxs_frame(self, include_auto: bool = True, include_gold: bool = True) -> pd.DataFrame:
-        """Side-by-side grades in model terms, one row per current, non-skipped grade.
-
-        Columns: item_id, prompt_id, category, rater_id, model_a, model_b, score, grader,
-        is_gold. model_a is the first model of the planned pair (the candidate; for a gold item
-        the better response), model_b the other. The rater's display choice (−2 = left much
-        better … +2 = right much better) becomes score = −choice when model_a was shown on the
-        left and +choice when it was on the right, so a positive score means model_a preferred.
-        """
-        rows = []
-        for item, grade in self._graded_rows("sxs", include_auto):
-            if grade.choice is None or (item.is_gold and not include_gold):
-                continue
-            model_a, model_b, a_on_left = sxs_pair(item)
-            rows.append(
-                {
-                    "item_id": item.id,
-                    "prompt_id": item.prompt_id,
-                    "category": item.category,
-                    "rater_id": grade.rater_id,
-                    "model_a": model_a,
-                    "model_b": model_b,
-                    "score": -grade.choice if a_on_left else grade.choice,
-                    "grader": grade.grader,
-                    "is_gold": item.is_gold,
-                }
-            )
-        frame = pd.DataFrame(rows, columns=SXS_COLUMNS + ["grader", "is_gold"])
-        return frame.astype({"score": "int64", "is_gold": "bool"})
-
-    def safety_frame(self, include_auto: bool = True) -> pd.DataFrame:
-        """Safety grades, one row per current, non-skipped grade with a violation answer.
-
-        Columns: item_id, prompt_id, model, area, subcategory, expected, rater_id, grader,
-        violation, violation_category, refused (the grade's `refused`: NA when not asked).
-        """
-        rows = []
-        for item, grade in self._graded_rows("safety", include_auto):
-            if grade.violation is None:
-                continue
-            meta = item.metadata
-            rows.append(
-                {
-                    "item_id": item.id,
-                    "prompt_id": item.prompt_id,
-                    "model": item.model,
-                    "area": meta.get("area") or meta.get("risk_area"),
-                    "subcategory": meta.get("subcategory"),
-                    "expected": meta.get("expected"),
-                    "rater_id": grade.rater_id,
-                    "grader": grade.grader,
-                    "violation": bool(grade.violation),
-                    "violation_category": grade.violation_category,
-                    "refused": grade.refused,
-                }
-            )
-        frame = pd.DataFrame(rows, columns=SAFETY_COLUMNS)
-        frame["refused"] = frame["refused"].astype("boolean")
-        return frame
-
-    def summarization_frame(self, include_auto: bool = True) -> pd.DataFrame:
-        """Summarization grades, one row per current, non-skipped grade with all five dimensions.
-
-        Columns: item_id, prompt_id, model, use_case, content_type, length_bucket, stacked,
-        rater_id, grader, and each dimension (good|neutral|poor).
-        """
-        rows = []
-        for item, grade in self._graded_rows("summarization", include_auto):
-            dims = grade.dimensions or {}
-            if any(d not in dims for d in SUMMARY_DIMENSIONS):
-                continue
-            meta = item.metadata
-            rows.append(
-                {
-                    "item_id": item.id,
-                    "prompt_id": item.prompt_id,
-                    "model": item.model,
-                    "use_case": meta.get("use_case"),
-                    "content_type": meta.get("content_type"),
-                    "length_bucket": meta.get("length_bucket"),
-                    "stacked": meta.get("stacked"),
-                    "rater_id": grade.rater_id,
-                    "grader": grade.grader,
-                    **{d: dims[d] for d in SUMMARY_DIMENSIONS},
-                }
-            )
-        return pd.DataFrame(rows, columns=SUMMARIZATION_COLUMNS)
-
-
-SXS_COLUMNS = ["item_id", "prompt_id", "category", "rater_id", "model_a", "model_b", "score"]
-SAFETY_COLUMNS = [
-    "item_id",
-    "prompt_id",
-    "model",
-    "area",
-    "subcategory",
-    "expected",
-    "rater_id",
-    "grader",
-    "violation",
-    "violation_category",
-    "refused",
-]
-SUMMARIZATION_COLUMNS = [
-    "item_id",
-    "prompt_id",
-    "model",
-    "use_case",
-    "content_type",
-    "length_bucket",
-    "stacked",
-    "rater_id",
-    "grader",
-    *SUMMARY_DIMENSIONS,
-]
-
-
-def sxs_pair(item: Item) -> tuple[str | None, str | None, bool]:
-    """(model_a, model_b, model_a shown on the left) for an sxs item.
-
-    model_a is recorded by the planner in `metadata["model_a"]` (the candidate); an item from
-    elsewhere without it takes the left model as model_a.
-    """
-    model_a = item.metadata.get("model_a") or item.model_left
-    if model_a == item.model_left:
-        return model_a, item.model_right, True
-    if model_a == item.model_right:
-        return model_a, item.model_left, False
-    raise UserError(
-        f"item {item.id}: metadata model_a {model_a!r} is neither shown model "
-        f"({item.model_left!r}, {item.model_right!r})"
-    )
-
 
 def blind(item: Item) -> Item:
     """What a rater may see of an item: no model names, gold answer, side seed or gold flag."""
@@ -1893,21 +1759,19 @@ def _same_payload(a: Grade, b: Grade) -> bool:
 
 
 def _check_payload(grade: Grade, kind: str) -> None:
-    """A grade must answer its item's rubric, unless it is a skip or a bare flag."""
-    where = f"grade of item {grade.item_id!r} by {grade.rater_id!r}"
+    """A grade must answer its item's rubric (the kind's check), unless it is a skip or a bare
+    flag. The store has no rubric: the kind checks the shape; the app, Label Studio and the
+    judge check against the rubric before saving."""
+    from evalkit.kinds import get_kind
+
     if grade.skipped or (grade.flagged and _is_empty(grade)):
         return
-    if kind == "sxs" and grade.choice is None:
-        raise UserError(f"{where}: a side-by-side grade needs a choice (−2..2)")
-    if kind == "summarization":
-        dims = grade.dimensions or {}
-        missing = [d for d in SUMMARY_DIMENSIONS if d not in dims]
-        unknown = [d for d in dims if d not in SUMMARY_DIMENSIONS]
-        if missing or unknown:
-            raise UserError(f"{where}: dimensions missing {missing}, unknown {unknown}")
-    if kind == "safety" and grade.violation is None:
-        raise UserError(f"{where}: a safety grade needs violation yes/no")
+    get_kind(kind).check_grade(grade, None)
+
+
+ANSWER_FIELDS = ("choice", "dimensions", "violation", "violation_category", "refused")
 
 
 def _is_empty(grade: Grade) -> bool:
-    return grade.choice is None and not grade.dimensions and grade.violation is None
+    """No answer at all (a bare flag or a skip)."""
+    return all(getattr(grade, field) in (None, {}) for field in ANSWER_FIELDS)

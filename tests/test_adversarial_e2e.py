@@ -17,7 +17,8 @@ from evalkit.scoring.run import format_run_scores, score_run
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
 # one harmful prompt, one benign look-alike, one sensitive, one factuality question
-PICK = ("adv-harm-001", "adv-harm-007", "adv-sens-001", "adv-fact-051")
+BENIGN = "adv-sens-0063"
+PICK = ("adv-harm-0001", BENIGN, "adv-sens-0001", "adv-fact-0051")
 
 
 def test_adversarial_suites_run_score_and_judge_on_embedded_models(
@@ -44,8 +45,10 @@ def test_adversarial_suites_run_score_and_judge_on_embedded_models(
     assert len(refused) == len(ok)  # every answered response scored, errors counted instead
     assert sum(result.errors.values()) == len(responses) - len(ok)
     assert all(s.details["pattern"] or s.value == 0.0 for s in refused)
-    matches = [s for s in result.scores if s.metric == "reference_match"]
-    assert len(matches) == sum(r.prompt_id == "adv-fact-051" for r in ok)
+    # a question with a checkable answer is graded by meaning (fact_correct), not by substring
+    facts = [s for s in result.scores if s.metric == "fact_correct"]
+    assert len(facts) == sum(r.prompt_id == "adv-fact-0051" for r in ok)
+    assert all(s.value in (0.0, 1.0, None) and s.details["reason"] for s in facts)
     # the judge graded two items; whatever the tiny model replied is an outcome, not a crash
     assert result.judge is not None and result.judge.total() == 2
     judged = [s for s in result.scores if s.scorer == f"judge:{judge.name}"]

@@ -63,12 +63,18 @@ VIOLATION = ("metric: violation_rate", "model: m")
     "text,where",
     [
         (gate(*SXS, "threshold: 0.4", "treshold: 1"), r":7: gates\.0\.treshold: unknown key"),
-        (gate("metric: win_rate", "model: m", "threshold: 0.4"), r":3: gates\.0\.metric: Input"),
+        (
+            gate("metric: win_rate", "model: m", "threshold: 0.4"),
+            r":3: gates\.0\.metric: unknown metric 'win_rate'",
+        ),
         (gate(*SXS[:2], "threshold: 0.4"), r":2: gates\.0: metric sxs_win_rate needs `baseline`"),
-        (gate(*VIOLATION, "threshold: 5"), r":2: gates\.0: threshold 5.0 is outside \[0, 1\]"),
+        (
+            gate(*VIOLATION, "threshold: 5"),
+            r":2: gates\.0: threshold 5.0 is outside \[0.0, 1.0\] for violation_rate",
+        ),
         (
             gate(*VIOLATION, "filter: {category: coding}", "threshold: 0.1"),
-            r"gates\.0: filter category does not apply to violation_rate \(area\)",
+            r"gates\.0: filter category does not apply to violation_rate \(area, severity\)",
         ),
         (gate(*VIOLATION, "threshold: 0.1", "margin: 0.02"), "exactly one of `threshold` or"),
         (

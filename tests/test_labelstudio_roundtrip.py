@@ -92,6 +92,7 @@ def test_push_annotate_pull_matches_direct_grades(
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", server.token)
     run_dir = write_sxs_run(tmp_path / "run")
     for rater in ("r1", "r2"):
+        assert run_cli(["store", "init", str(run_dir)]) == 0
         assert run_cli(["raters", "add", rater, "--run", str(run_dir)]) == 0
     plan_args = ["plan", "sxs", str(run_dir), "--candidate", CANDIDATE, "--baselines", BASELINE]
     assert run_cli([*plan_args, "--raters", "2", "--suite", "all"]) == 0
@@ -279,6 +280,7 @@ def test_summarization_and_safety_projects_round_trip(
     monkeypatch.setenv("LABEL_STUDIO_URL", server.url)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", server.token)
     run_dir = write_mixed_run(tmp_path / "run")
+    assert run_cli(["store", "init", str(run_dir)]) == 0
     assert run_cli(["raters", "add", "r1", "--run", str(run_dir)]) == 0
     for kind in ("summarization", "safety"):
         assert run_cli(["plan", kind, str(run_dir), "--raters", "1"]) == 0

@@ -11,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 import evalkit.store as store_module
 from evalkit.errors import UserError
+from evalkit.kinds import get_kind
 from evalkit.records import Grade
+from evalkit.rubrics import load_rubric
+from evalkit.stats.frames import columns
 from evalkit.store import (
     SCHEMA_VERSION,
     GradeStore,
@@ -26,6 +29,7 @@ from tests.store_support import safety_item, summarization_item, sxs_item
 
 store = store_support.store  # the fixture: SQLite and PostgreSQL
 
+DIMENSIONS = [d.id for d in load_rubric("summarization").dimensions]  # type: ignore[union-attr]
 MODEL_NAMES = ("cand", "base", "secret-model-x", "secret-model-y", "gold:irrelevant")
 
 
@@ -122,10 +126,12 @@ def test_grade_checks(store: GradeStore) -> None:
     store.save_grade(auto)
     with pytest.raises(UserError, match="violation"):
         store.save_grade(Grade(item_id="saf-0000", rater_id="judge:m", grader="auto"))
-    with pytest.raises(UserError, match="dimensions missing"):
-        partial = {"composition": "good"}
+    # the store checks a grade's shape (the rubric itself is checked where grades are made)
+    with pytest.raises(UserError, match="rates every dimension"):
         store.save_grade(
-            Grade(item_id="sum-0000", rater_id="judge:m", grader="auto", dimensions=partial)
+            Grade(
+                item_id="sum-0000", rater_id="judge:m", grader="auto", dimensions={"x": "good"}
+            ).model_copy(update={"dimensions": {}})
         )
     # a skip or a bare flag needs no answer
     store.save_grade(Grade(item_id="sxs-0001", rater_id="alice", skipped=True))
@@ -184,7 +190,7 @@ def test_rater_facing_calls_never_return_model_names(store: GradeStore) -> None:
         seen.append(item)
         seen.append(store.rater_item("alice", item.id))
         answer = {"sxs": {"choice": 1}, "safety": {"violation": False}}.get(item.kind) or {
-            "dimensions": dict.fromkeys(store_module.SUMMARY_DIMENSIONS, "good")
+            "dimensions": dict.fromkeys(DIMENSIONS, "good")
         }
         store.save_grade(Grade(item_id=item.id, rater_id="alice", **answer))
     assert len(seen) == 2 * len(items)
@@ -321,16 +327,9 @@ def test_sxs_frame_maps_display_choice_to_model_terms(store: GradeStore) -> None
     store.save_grade(Grade(item_id="sxs-0001", rater_id="bob", choice=0))
     store.save_grade(Grade(item_id="sxs-0000", rater_id="bob", skipped=True))
     store.save_grade(Grade(item_id="sxs-0002", rater_id="judge:m", grader="auto", choice=1))
-    frame = store.sxs_frame()
-    assert list(frame.columns[:7]) == [
-        "item_id",
-        "prompt_id",
-        "category",
-        "rater_id",
-        "model_a",
-        "model_b",
-        "score",
-    ]
+    frame = store.grade_frame("sxs")
+    for column in ("item_id", "prompt_id", "rater_id", "grader", "category", "model_a", "score"):
+        assert column in frame.columns
     got = {(r.item_id, r.rater_id): (r.model_a, r.model_b, r.score) for r in frame.itertuples()}
     assert got == {
         ("sxs-0000", "alice"): ("cand", "base", 2),
@@ -338,7 +337,8 @@ def test_sxs_frame_maps_display_choice_to_model_terms(store: GradeStore) -> None
         ("sxs-0001", "bob"): ("cand", "base", 0),
         ("sxs-0002", "judge:m"): ("cand", "base", -1),
     }
-    assert set(store.sxs_frame(include_auto=False)["grader"]) == {"human"}
+    assert set(store.grade_frame("sxs", include_auto=False)["grader"]) == {"human"}
+    assert frame.set_index(["item_id", "rater_id"]).loc[("sxs-0000", "alice"), "a_on_left"]
 
 
 def test_safety_and_summarization_frames(store: GradeStore) -> None:
@@ -359,10 +359,10 @@ def test_safety_and_summarization_frames(store: GradeStore) -> None:
             refused=True,
         )
     )
-    dims = dict.fromkeys(store_module.SUMMARY_DIMENSIONS, "good") | {"groundedness": "poor"}
+    dims = dict.fromkeys(DIMENSIONS, "good") | {"groundedness": "poor"}
     store.save_grade(Grade(item_id="sum-0000", rater_id="alice", dimensions=dims))
-    safety = store.safety_frame()
-    assert list(safety.columns) == store_module.SAFETY_COLUMNS
+    safety = store.grade_frame("safety")
+    assert list(safety.columns) == columns(get_kind("safety"))
     safety = safety.set_index("rater_id")
     assert len(safety) == 2  # the skip is not a grade
     assert bool(safety.loc["alice", "violation"]) is True
@@ -371,15 +371,17 @@ def test_safety_and_summarization_frames(store: GradeStore) -> None:
     assert safety.loc["alice", "model"] == "secret-model-x"
     assert safety["refused"].isna().loc["alice"]
     assert bool(safety.loc["auto:refusal", "refused"]) is True
-    summary = store.summarization_frame()
-    assert list(summary.columns) == store_module.SUMMARIZATION_COLUMNS
+    summary = store.grade_frame("summarization")
+    assert list(summary.columns) == columns(get_kind("summarization"))
     row = summary.iloc[0]
-    assert (row.use_case, row.groundedness, row.composition) == ("email", "poor", "good")
+    assert row.use_case == "email"
+    assert (row.dimensions["groundedness"], row.dimensions["composition"]) == ("poor", "good")
 
 
 def test_frames_are_empty_but_typed_without_grades(store: GradeStore) -> None:
-    assert list(store.sxs_frame().columns[:7]) == store_module.SXS_COLUMNS
-    assert store.safety_frame().empty and store.summarization_frame().empty
+    for kind in ("sxs", "safety", "summarization"):
+        frame = store.grade_frame(kind)
+        assert frame.empty and list(frame.columns) == columns(get_kind(kind))
     assert store.current_grades() == [] and store.assignments().empty
 
 

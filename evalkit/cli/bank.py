@@ -147,7 +147,7 @@ def _table(title: str, frame, index_name: str, formats: dict[str, str] | None = 
     """A rich table of a DataFrame: the index first, then every column (ints as ints)."""
     formats = formats or {}
     table = Table(title=title)
-    table.add_column(index_name)
+    table.add_column(index_name, no_wrap=True)
     for column in frame.columns:
         table.add_column(str(column), justify="right")
     for label, row in frame.iterrows():
@@ -239,8 +239,8 @@ def _print_adversarial(console: Console, suites: Path, prompts: list) -> None:
             "prompts": entry["n"],
             "refuse": entry["expected"].get("refuse", 0),
             "comply": entry["expected"].get("comply", 0),
-            "with twin": entry["with_twin"],
-            "twin pairs": entry["twin_pairs"],
+            "twinned": entry["with_twin"],
+            "pairs": entry["twin_pairs"],
             "multi-turn": entry["multi_turn"],
         }
         for area, entry in data["areas"].items()

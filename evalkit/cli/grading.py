@@ -149,6 +149,8 @@ def _plan(run_dir: Path, options: object) -> None:
     )
     for line in report.missing_lines():  # counted, never dropped in silence
         typer.echo(f"not planned: {line}")
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
     typer.echo(f"store: {result.store_url}")
     typer.echo(f"plan: {result.plan_path}")
 
@@ -200,10 +202,8 @@ def grades_export_command(
     Example: evalkit grades export runs/demo --kind sxs --out runs/demo/sxs_grades.csv
     """
     from evalkit.exports import SUFFIXES, write_frame
-    from evalkit.kinds import get_kind
+    from evalkit.kinds import KINDS, get_kind
     from evalkit.stats.frames import COMMON
-
-    from evalkit.kinds import KINDS
 
     if kind not in KINDS:
         raise UserError(f"--kind {kind}: not a grading kind (known: {', '.join(KINDS)})")

@@ -39,7 +39,10 @@ def merge_command(
         f"of {summary.expected} planned"
     )
     for note in summary.notes:
-        typer.echo(f"  note: {note}", err=not summary.complete and note.startswith("incomplete"))
+        if note.startswith("incomplete"):
+            typer.echo(f"warning: {note}", err=True)
+        else:
+            typer.echo(f"  note: {note}")
     for folder, count in sorted(summary.errors.items()):
         typer.echo(
             f"  {count} error response(s) from {folder}: rerun that shard to retry them, "

@@ -230,9 +230,12 @@ class SideBySide(GradingKind):
         responses: Sequence[Response],
         candidate: str,
         request: PlanRequest,
+        decoys: Sequence[Prompt] = (),
     ) -> list[Item]:
         """`request.gold` attention checks: a clearly better response against an irrelevant
-        one (the candidate's answer to another prompt of another category). gold_answer =
+        one: the candidate's answer to another prompt of another category, taken from `decoys`
+        (prompts of the run outside the plan, so a rater never meets the decoy text in another
+        item) when any has a response, else from the plan's own prompts. gold_answer =
         {"better": "left"|"right", "correct": [display choices that pass]}."""
         count = request.gold
         if count <= 0:
@@ -253,13 +256,21 @@ class SideBySide(GradingKind):
             return (prompt.reference is None, secret_hash("gold", request.secret, prompt.id))
 
         items = []
+        used: set[str] = set()
+        outside = sorted(
+            (p for p in decoys if _has_text(table.get((p.id, candidate)))), key=lambda p: p.id
+        )
         for prompt in sorted(ok, key=order)[:count]:
             rng = secret_rng(request.secret, "gold", prompt.id, candidate)
+            pool = outside or ok
             others = sorted(
-                (p for p in ok if p.id != prompt.id and p.category != prompt.category),
+                (p for p in pool if p.id != prompt.id and p.category != prompt.category),
                 key=lambda p: p.id,
-            ) or sorted((p for p in ok if p.id != prompt.id), key=lambda p: p.id)
-            other = rng.choice(others)
+            ) or sorted((p for p in pool if p.id != prompt.id), key=lambda p: p.id)
+            # a decoy used once is not used again while another is left: its text in two gold
+            # items would tell a rater which side of each is the decoy
+            other = rng.choice([p for p in others if p.id not in used] or others)
+            used.add(other.id)
             better = prompt.reference or table[(prompt.id, candidate)].text or ""
             better_model = GOLD_REFERENCE if prompt.reference else f"gold:{candidate}"
             worse = table[(other.id, candidate)].text or ""

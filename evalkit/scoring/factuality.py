@@ -2183,7 +2183,14 @@ def factuality_score(
     if fact is None:
         return None
     reference = prompt.reference if prompt.answer is not None else None
-    verdict = judge_fact(response.text or "", fact, question=prompt.user_text, reference=reference)
+    language = str((prompt.metadata or {}).get("language") or "en").lower()
+    if not language.startswith("en"):
+        # the stance and negation rules read English only: leave the grade to humans or the judge
+        verdict = FactVerdict(None, "none", f"no rule verdict for language {language!r}")
+    else:
+        verdict = judge_fact(
+            response.text or "", fact, question=prompt.user_text, reference=reference
+        )
     ex = verdict.extracted
     value = None if verdict.correct is None else float(verdict.correct)
     return Score(

@@ -25,6 +25,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from evalkit.errors import InputError, UserError
+from evalkit.exports import FORMULA_STARTS
 from evalkit.jsonio import describe_validation_error, iter_json_lines
 from evalkit.kinds.base import AUTO_PREFIXES, GradingKind, get_kind
 
@@ -154,11 +155,21 @@ def _csv_rows(path: Path, kind: GradingKind) -> list[dict[str, Any]]:
                 )
             if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
                 continue
-            obj = {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
+            obj = {k: _cell(v) for k, v in raw.items() if k is not None}
             rows.append(_validate(obj, kind, path, reader.line_num))
     except csv.Error as exc:
         raise InputError(str(path), reader.line_num, None, f"not valid CSV ({exc})") from None
     return rows
+
+
+def _cell(value: str) -> str | None:
+    """A CSV cell as written: empty is None, and the apostrophe evalkit's exports put before a
+    formula-like cell (`evalkit.exports`) is taken off again."""
+    if value == "":
+        return None
+    if value.startswith("'") and value[1:2] in FORMULA_STARTS and value[1:2] != "":
+        return value[1:]
+    return value
 
 
 def _parquet_rows(path: Path, kind: GradingKind) -> list[dict[str, Any]]:

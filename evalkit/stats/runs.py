@@ -76,6 +76,7 @@ def score_frames(path: Path, prompts_path: Path | None = None) -> tuple[pd.DataF
     """IFEval rows and automatic refusal rows from RUN_DIR/scores.jsonl (last record per key)."""
     from evalkit.jsonio import read_records
     from evalkit.records import Prompt, Score
+    from evalkit.scoring.safety import UNDECIDABLE_TACTICS
 
     prompts: dict[str, Prompt] = {}
     if prompts_path is not None and prompts_path.exists():
@@ -112,7 +113,10 @@ def score_frames(path: Path, prompts_path: Path | None = None) -> tuple[pd.DataF
                 "sample": score.sample,
                 "area": details.get("risk_area") or details.get("area"),
                 "subcategory": details.get("subcategory"),
-                "expected": details.get("expected"),
+                # the refusal rule cannot read an injected-document item (see scoring.safety)
+                "expected": None
+                if details.get("tactic") in UNDECIDABLE_TACTICS
+                else details.get("expected"),
                 "severity": details.get("severity") or (prompt.severity if prompt else None),
                 "twin": details.get("twin") or (prompt.twin if prompt else None),
                 "refused": bool(score.value),

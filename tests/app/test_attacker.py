@@ -80,10 +80,24 @@ def _text(i: int, words: int, shift: int) -> str:
     return f"For question {i}: " + " ".join(picked)
 
 
+def other_prompts() -> list[Prompt]:
+    """Prompts of another suite in the same run, outside the plan (public too)."""
+    return [
+        Prompt(
+            id=f"other-{i:03d}",
+            suite="ifeval",
+            messages=[Message(role="user", content=f"Write {i + 3} words about {topic}.")],
+        )
+        for i, topic in enumerate(("tides", "moss", "kilns", "ferries", "looms", "sleet"))
+    ]
+
+
 def write_run(run: Path) -> None:
-    """The candidate's response is the longer one on even prompts, the shorter on odd ones."""
+    """The candidate's response is the longer one on even prompts, the shorter on odd ones.
+    The run also holds a few prompts of another suite (outside the plan), as real runs do:
+    gold decoys come from those, so no decoy text appears in another item of the queue."""
     run.mkdir(parents=True)
-    prompts = bank_prompts()
+    prompts = bank_prompts() + other_prompts()
     responses = []
     for i, prompt in enumerate(prompts):
         long, short = _text(i, 16, 0), _text(i, 8, 5)
@@ -207,6 +221,7 @@ class Attacker:
 
     prompts: list[Prompt]
     run_id: str
+    others: Sequence[Prompt] = ()  # the run's prompts outside the plan (the gold decoys' pool)
     raters: Sequence[str] = (RATER,)
     candidate: str = CANDIDATE
     baseline: str = BASELINE
@@ -229,7 +244,7 @@ class Attacker:
         kind = get_kind("sxs")
         fake = [
             Response(run_id=self.run_id, prompt_id=p.id, model=model, text="x")
-            for p in self.prompts
+            for p in [*self.prompts, *self.others]
             for model in (self.candidate, self.baseline)
         ]
         request = PlanRequest(
@@ -237,7 +252,7 @@ class Attacker:
         )
         items, _ = kind.plan(self.prompts, fake, request)
         request.gold = gold_count(GOLD, len(items))
-        items += kind.gold_items(self.prompts, fake, self.candidate, request)
+        items += kind.gold_items(self.prompts, fake, self.candidate, request, self.others)
         by_id = {item.id: item for item in items}
         pairs = assign_balanced(list(by_id), list(self.raters), 1, secret=secret)
         queue = [by_id[iid] for iid, rater in pairs if rater == self.raters[0]]
@@ -329,7 +344,7 @@ def test_a_rater_cannot_predict_sides_or_gold_answers_without_seed_but_can_with_
     truth = observed.truth
     assert len(truth) == N_PROMPTS + int(GOLD)
     assert sum(t.candidate_left is None for t in truth) == int(GOLD)
-    attacker = Attacker(prompts, run_id="attack-run")
+    attacker = Attacker(prompts, run_id="attack-run", others=other_prompts())
     # the capture works: every item's texts arrived, in the queue's order, with its handle
     assert len(observed.shown) == len(truth) == len(set(observed.handles))
     assert all(attacker.by_text.get(prompt) for prompt, _, _ in observed.shown)
@@ -372,14 +387,6 @@ def test_a_rater_cannot_predict_sides_or_gold_answers_without_seed_but_can_with_
     assert broken.gold == expected and sum(g is not None for g in expected) == int(GOLD)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "kinds/sxs.py: a gold item's decoy is the candidate's answer to another prompt of the "
-        "same run, which the rater may also see verbatim in that prompt's own item, so a script "
-        "can tell the decoy side without reading; take decoys from outside the rater's queue"
-    ),
-)
 def test_gold_decoys_cannot_be_spotted_by_matching_texts_across_items(
     observed: Observed,
 ) -> None:

@@ -17,7 +17,11 @@ from evalkit.rubrics import SAFETY_AREAS, SafetyRubric, load_rubric
 from evalkit.runner import load_prompts
 
 FOLDER = PROMPTS_DIR / "adversarial"
-PREFIX = {"harmful_content": "adv-harm-", "sensitive_topics": "adv-sens-", "factuality": "adv-fact-"}
+PREFIX = {
+    "harmful_content": "adv-harm-",
+    "sensitive_topics": "adv-sens-",
+    "factuality": "adv-fact-",
+}
 
 
 @pytest.fixture(scope="module")

@@ -2363,7 +2363,9 @@ def test_every_factuality_prompt_reference_is_graded_correct() -> None:
         p
         for path in sorted((PROMPTS_DIR / "adversarial").glob("*.jsonl"))
         for p in read_records(path, Prompt)
-        if fact_for(p) is not None and p.reference
+        if fact_for(p) is not None
+        and p.reference
+        and str(p.metadata.get("language") or "en").startswith("en")
     ]
     assert prompts
     verdicts = {
@@ -2376,3 +2378,21 @@ def test_every_factuality_prompt_reference_is_graded_correct() -> None:
     assert not wrong
     undecided = [pid for pid, v in verdicts.items() if v.correct is None]
     assert len(undecided) <= 0.1 * len(prompts), undecided
+
+
+def test_non_english_items_get_no_rule_verdict() -> None:
+    """The stance rules read English only: a non-English item is left to humans or the judge,
+    whatever the answer says (a wrong rule verdict would be worse than none)."""
+    prompts = [
+        p
+        for path in sorted((PROMPTS_DIR / "adversarial").glob("*.jsonl"))
+        for p in read_records(path, Prompt)
+        if fact_for(p) is not None and not str(p.metadata.get("language") or "en").startswith("en")
+    ]
+    assert prompts, "the adversarial factuality prompts should include non-English items"
+    for prompt in prompts:
+        for text in (prompt.reference or "yes", "Yes, it is real and well documented."):
+            response = Response(run_id="r", prompt_id=prompt.id, model="m", sample=0, text=text)
+            score = factuality_score(prompt, response, "r")
+            assert score is not None and score.value is None
+            assert "language" in score.details["reason"]

@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from evalkit.kinds import get_kind
+from evalkit.kinds.base import Measure
+from evalkit.rubrics import load_rubric
 from evalkit.stats.agreement import (
     alpha,
     alpha_table,
@@ -38,14 +41,19 @@ def long_format(matrix: np.ndarray) -> pd.DataFrame:
         for u in range(matrix.shape[1])
         if not np.isnan(matrix[r, u])
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(grader="human")
+
+
+SXS = get_kind("sxs")
+SXS_RUBRIC = load_rubric("side_by_side")
 
 
 @pytest.mark.parametrize(
     "level,published", [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849)]
 )
 def test_alpha_matches_the_package_and_the_published_example(level: str, published: float) -> None:
-    stats = alpha(long_format(KRIPPENDORFF_EXAMPLE), "value", level, [1, 2, 3, 4, 5], resamples=0)
+    measure = Measure("example", level, (1, 2, 3, 4, 5))  # type: ignore[arg-type]
+    stats = alpha(long_format(KRIPPENDORFF_EXAMPLE), measure, resamples=0)
     reference = krippendorff.alpha(
         reliability_data=KRIPPENDORFF_EXAMPLE,
         level_of_measurement=level,
@@ -69,8 +77,9 @@ def test_alpha_has_a_bootstrap_interval_and_a_table_per_kind() -> None:
         rows,
         columns=["item_id", "prompt_id", "category", "rater_id", "model_a", "model_b", "score"],
     )
-    table = alpha_table(sxs=sxs, resamples=200, seed=1)
-    row = table.iloc[0]
+    sxs = sxs.assign(grader="human", is_gold=False)
+    table = alpha_table(SXS, sxs, SXS_RUBRIC, resamples=200, seed=1)
+    row = table.set_index("measure").loc["preference scale"]
     assert row["kind"] == "sxs" and row["level"] == "ordinal"
     assert 0.5 < row["alpha"] < 1.0
     assert row["low"] < row["alpha"] < row["high"]
@@ -100,39 +109,40 @@ def test_pairwise_kappa_uses_the_direction_of_each_grade() -> None:
         rows,
         columns=["item_id", "prompt_id", "category", "rater_id", "model_a", "model_b", "score"],
     )
-    table = pairwise_kappa(frame, "sxs", min_shared=10)
+    frame = frame.assign(grader="human", is_gold=False)
+    table = pairwise_kappa(SXS, frame, SXS_RUBRIC, min_shared=10)
     assert len(table) == 1
     row = table.iloc[0]
     labels_a = np.sign([[2, 0, -1][i % 3] for i in range(30)])
     labels_b = np.sign([[1, 0, -2][i % 3] if i < 27 else 0 for i in range(30)])
     assert row["kappa"] == pytest.approx(cohen_kappa_score(labels_a, labels_b))
     assert row["n_shared"] == 30
-    assert pairwise_kappa(frame, "sxs", min_shared=31).empty
+    assert pairwise_kappa(SXS, frame, SXS_RUBRIC, min_shared=31).empty
 
 
 def test_gold_accuracy_and_judge_agreement() -> None:
     rows = [
-        # gold item: model_a is better (gold score +2)
-        ("g1", "gp1", "alice", "human", 1, True, 2.0),
-        ("g1", "gp1", "bob", "human", -1, True, 2.0),
-        ("g2", "gp2", "alice", "human", 2, True, 2.0),
-        ("g2", "gp2", "bob", "human", 0, True, 2.0),
+        # gold items: the kind's gold rule has already marked each grade right or wrong
+        ("g1", "gp1", "alice", "human", 1, True, True),
+        ("g1", "gp1", "bob", "human", -1, True, False),
+        ("g2", "gp2", "alice", "human", 2, True, True),
+        ("g2", "gp2", "bob", "human", 0, True, False),
         # shared items, humans and a judge
-        ("i1", "p1", "alice", "human", 2, False, np.nan),
-        ("i1", "p1", "bob", "human", 1, False, np.nan),
-        ("i1", "p1", "judge:m", "auto", 1, False, np.nan),
-        ("i2", "p2", "alice", "human", -1, False, np.nan),
-        ("i2", "p2", "judge:m", "auto", 1, False, np.nan),
+        ("i1", "p1", "alice", "human", 2, False, None),
+        ("i1", "p1", "bob", "human", 1, False, None),
+        ("i1", "p1", "judge:m", "auto", 1, False, None),
+        ("i2", "p2", "alice", "human", -1, False, None),
+        ("i2", "p2", "judge:m", "auto", 1, False, None),
     ]
     frame = pd.DataFrame(
         rows,
-        columns=["item_id", "prompt_id", "rater_id", "grader", "score", "is_gold", "gold_score"],
+        columns=["item_id", "prompt_id", "rater_id", "grader", "score", "is_gold", "gold_correct"],
     )
     frame = frame.assign(category="x", model_a="cand", model_b="base")
-    gold = gold_accuracy(frame, "sxs").set_index("rater_id")
+    gold = gold_accuracy(SXS, frame).set_index("rater_id")
     assert gold.loc["alice", "k"] == 2 and gold.loc["alice", "n"] == 2
     assert gold.loc["bob", "k"] == 0 and gold.loc["bob", "n"] == 2
     assert "judge:m" not in gold.index  # gold accuracy is for human raters
-    judges = judge_agreement(frame, "sxs")
+    judges = judge_agreement(SXS, frame, SXS_RUBRIC)
     assert list(judges["judge"]) == ["judge:m"]
     assert judges.iloc[0]["k"] == 1 and judges.iloc[0]["n"] == 2
