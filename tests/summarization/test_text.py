@@ -122,3 +122,14 @@ def test_anchors_of_common_words_are_checked_and_reported() -> None:
     assert checkable("IT")  # still looked for, not vacuously present
     assert not found("off", "The stand-down is cancelled.")
     assert not checkable("—") and not only_stopwords("Tomas")
+
+
+def test_hours_and_minutes_of_a_duration_are_numbers_not_a_clock_time() -> None:
+    """ "13 h 29 m" off-grid is a duration: a summary that copies it is grounded, and it is not
+    read as the clock time 1:29 (while "15h30" still is 3:30)."""
+    from evalkit.summarization.checks import ungrounded_numbers
+
+    document = "Grid restored. Off-grid for 13 h 29 m. Storm Watch has ended."
+    assert ungrounded_numbers("The outage lasted 13 h 29 m.", [document]) == []
+    assert not found("1:29", document)
+    assert found("15h30", "Doors open at 3:30 pm.")
