@@ -73,10 +73,13 @@ def bank_slice(n_per_category: int, seed: int) -> list[Prompt]:
 
 
 def summarization_slice(n_per_use_case: int, seed: int) -> list[Prompt]:
-    """Each use case, spread over its strata (content type x length x single/stacked)."""
+    """Each use case, spread over its strata (content type x length x single/stacked); the
+    adversarial subsets (`<use_case>-adversarial.jsonl`) are left to a full run."""
     folder = PROMPTS_DIR / "summarization"
     chosen: list[Prompt] = []
     for path in sorted(folder.glob("*.jsonl")):
+        if path.stem.endswith("-adversarial"):
+            continue
         samples = load_prompts([path])
         chosen += spread(
             samples,
