@@ -37,6 +37,16 @@ APP_DIR = shipped_dir("app")
 EXAMPLES_DIR = shipped_dir("examples")
 
 
+def rubric_file(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Path:
+    """`<name>.yaml` from an explicit folder, else the project's own `rubrics/` in the working
+    directory (written by `evalkit init` for the team to edit) when it has that file, else the
+    rubrics evalkit ships."""
+    if rubrics_dir:
+        return Path(rubrics_dir) / f"{name}.yaml"
+    local = Path("rubrics") / f"{name}.yaml"
+    return local if local.is_file() else RUBRICS_DIR / f"{name}.yaml"
+
+
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """Public evaluation data: an explicit path, else $EVALKIT_DATA_DIR, else ../shared/data."""
     if explicit:

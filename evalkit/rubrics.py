@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import UserError
-from evalkit.paths import RUBRICS_DIR
+from evalkit.paths import rubric_file
 from evalkit.records import CATEGORIES, Record
 from evalkit.yamlio import (
     YamlSyntaxError,
@@ -157,7 +157,7 @@ def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) ->
     """Load `rubrics/<name>.yaml` (name: side_by_side, summarization or safety)."""
     if name not in RUBRIC_FILES:
         raise UserError(f"unknown rubric {name!r} (known: {', '.join(RUBRIC_FILES)})")
-    path = Path(rubrics_dir or RUBRICS_DIR) / f"{name}.yaml"
+    path = rubric_file(name, rubrics_dir)
     return load_rubric_file(path, RUBRIC_FILES[name])
 
 

@@ -159,3 +159,22 @@ def test_cli_rubric_validate(tmp_path: Path, capsys) -> None:
     assert f"{good}: ok" in out and "2 rubric files, 1 with problems" in out
     assert run_cli(["rubric", "validate", str(tmp_path / "none.yaml")]) == 2
     assert "rubric file not found" in capsys.readouterr().err
+
+
+def test_a_project_rubrics_folder_overrides_the_shipped_rubric(tmp_path, monkeypatch) -> None:
+    """`evalkit init` copies the rubrics into the project for the team to edit: run from that
+    project, evalkit reads the edited copy; a rubric the project does not have comes from
+    evalkit; an explicit folder wins over both."""
+    from evalkit.kinds import get_kind
+    from evalkit.paths import RUBRICS_DIR
+
+    (tmp_path / "rubrics").mkdir()
+    text = (RUBRICS_DIR / "side_by_side.yaml").read_text(encoding="utf-8")
+    edited = text.replace("A much better", "Left clearly better", 1)
+    assert edited != text
+    (tmp_path / "rubrics" / "side_by_side.yaml").write_text(edited, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_rubric("side_by_side").label(-2) == "Left clearly better"
+    assert get_kind("sxs").load_rubric().label(-2) == "Left clearly better"
+    assert load_rubric("safety").version >= 1  # not in the project: evalkit's own
+    assert load_rubric("side_by_side", RUBRICS_DIR).label(-2) == "A much better"

@@ -19,7 +19,11 @@ def demo_command(
         Path("evalkit.yaml"), "-c", "--config", help="Project config."
     ),
     report: Path = typer.Option(Path("reports/demo"), "--report", help="Report folder."),
-    gates: Path = typer.Option(None, "--gates", help="Gates file [default: examples/gates.yaml]."),
+    gates: Path = typer.Option(
+        None,
+        "--gates",
+        help="Gates file [default: ./gates.yaml, else ./examples/gates.yaml, else evalkit's].",
+    ),
     bank: int = typer.Option(2, "--bank", min=1, help="Bank prompts per category."),
     summaries: int = typer.Option(
         3, "--summaries", min=1, help="Samples per summarization use case."

@@ -261,12 +261,12 @@ class GradingKind:
     # -- rubric
 
     def load_rubric(self, rubrics_dir: str | Path | None = None) -> Any:
-        """`<rubrics_dir>/<rubric_name>.yaml` (default: the rubrics evalkit ships), validated
-        as this kind's rubric type."""
-        from evalkit.paths import RUBRICS_DIR
+        """`<rubrics_dir>/<rubric_name>.yaml` (default: the project's `rubrics/`, else the
+        rubrics evalkit ships; see `paths.rubric_file`), validated as this kind's rubric type."""
+        from evalkit.paths import rubric_file
         from evalkit.rubrics import load_rubric_file
 
-        path = Path(rubrics_dir or RUBRICS_DIR) / f"{self.rubric_name}.yaml"
+        path = rubric_file(self.rubric_name, rubrics_dir)
         return load_rubric_file(path, self.rubric_type)  # type: ignore[arg-type]
 
     def rubric_problems(self, rubric: Any) -> list[tuple[list[Any], str]]:
