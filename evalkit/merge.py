@@ -17,8 +17,8 @@ The rules, checked before anything is written (a failed merge leaves the output 
 - completeness: every prompt x model x sample planned by the folders' `run` sessions (their
   models and `--samples`) must have a response, errors included (they are counted, and a rerun
   of the shard retries them); missing keys are an error listing the first few, unless
-  `allow_incomplete`. The plan is the cross product: a model limited to some suites
-  (`suites.<name>.models`) makes its other keys look missing.
+  `allow_incomplete`. Each session records the suites of the prompts it asked, so a model
+  limited to some suites (`suites.<name>.models`) is expected only on those suites' prompts.
 
 The output is written under its writer lock (`RunDir(out).writing("merge")`): prompts.jsonl,
 responses.jsonl (every record's `run_id` set to the merged run's) and manifest.json (models,
@@ -221,14 +221,8 @@ def _combine(folders: list[_Folder], target: RunDir, allow_incomplete: bool) -> 
         for f, m in manifests
         for s in m.sessions
     ]
-    planned = _planned(sessions, manifests)
     order = {pid: i for i, pid in enumerate(prompts)}
-    expected = {
-        (pid, model, sample)
-        for pid in prompts
-        for model, samples in planned.items()
-        for sample in range(samples)
-    }
+    expected = _expected(prompts, sessions, manifests)
 
     def position(key: Key) -> tuple:
         return (order.get(key[0], len(order)), key[0], key[1], key[2])
@@ -352,19 +346,42 @@ def _differs(a: Response, b: Response) -> str | None:
     return None
 
 
-def _planned(sessions: list[Session], manifests: list[tuple[_Folder, Manifest]]) -> dict[str, int]:
-    """model -> samples planned by the folders' `run` sessions (their models, the most samples);
-    a folder without any (written by hand) plans its manifest's models once."""
-    planned: dict[str, int] = {}
-    for session in sessions:
-        if session.command == "run":
-            for model in session.models:
-                planned[model] = max(planned.get(model, 1), session.samples or 1)
-    if not planned:
+def _expected(
+    prompts: dict[str, Prompt],
+    sessions: list[Session],
+    manifests: list[tuple[_Folder, Manifest]],
+) -> set[Key]:
+    """Every (prompt, model, sample) the folders' `run` sessions planned: each session's models
+    on the prompts of its suites (all prompts for a session that did not record them), up to
+    the most samples any session asked of a model. A folder without any run session (written by
+    hand) plans its manifest's models once on every prompt."""
+    runs = [s for s in sessions if s.command == "run"]
+    samples: dict[str, int] = {}
+    suites: dict[str, set[str] | None] = {}
+    for session in runs:
+        for model in session.models:
+            samples[model] = max(samples.get(model, 1), session.samples or 1)
+            if session.prompt_suites is None or suites.get(model, set()) is None:
+                suites[model] = None
+            else:
+                suites[model] = (suites.get(model) or set()) | set(session.prompt_suites)
+    if not runs:
         for _, manifest in manifests:
             for model in manifest.models:
-                planned.setdefault(model, 1)
-    return planned
+                samples.setdefault(model, 1)
+                suites[model] = None
+
+    def wanted(model: str, prompt: Prompt) -> bool:
+        allowed = suites.get(model)
+        return allowed is None or (prompt.suite or "") in allowed
+
+    return {
+        (pid, model, sample)
+        for model, count in samples.items()
+        for pid, prompt in prompts.items()
+        if wanted(model, prompt)
+        for sample in range(count)
+    }
 
 
 def _shard_order(label: str) -> tuple[int, int]:

@@ -57,6 +57,10 @@ class Session(BaseModel):
     started_at: str
     ended_at: str | None = None
     models: list[str] = Field(default_factory=list)
+    # the `suite` of the prompts the session asked ("" for prompts without one): a config
+    # that limits a model to some suites runs one session per suite, and `evalkit merge`
+    # expects each model's responses only for the prompts its sessions were asked for
+    prompt_suites: list[str] | None = None
     samples: int | None = None
     shard: str | None = None
     total: int | None = None

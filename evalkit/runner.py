@@ -249,7 +249,11 @@ def run_prompts(
         raise UserError("no prompts to run")
     rundir = RunDir(run_dir)
     summary = RunSummary(run_id=rundir.path.name, run_dir=rundir.path)
-    details = {"models": [m.name for m in models], "samples": samples}
+    details: dict[str, object] = {
+        "models": [m.name for m in models],
+        "samples": samples,
+        "prompt_suites": sorted({p.suite or "" for p in prompts}),
+    }
     only = None
     if shard is not None:
         only = shard.select(prompts, models, samples)

@@ -265,3 +265,39 @@ def test_bad_shard_is_exit_2(value, tmp_path, capsys):
     assert run_cli([*args, "--shard", value]) == 2
     assert "error: --shard" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_model_limited_to_some_suites_is_expected_only_there(tmp_path):
+    """`suites.<name>.models` runs one session per suite: merge expects each model's responses
+    only on the prompts of the suites it was asked, and still catches a missing one there."""
+    lines = _prompt_lines()
+    bank = [line for line in lines if line.get("suite") is None and "fault" not in str(line)]
+    adversarial = [line for line in lines if line.get("suite") == "adversarial"]
+    with MockOpenAIServer() as server:
+        config = tmp_path / "evalkit.yaml"
+        for name, rows in (("bank", bank), ("adversarial", adversarial)):
+            (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        config.write_text(
+            "models:\n"
+            f"  - {{name: m1, base_url: '{server.base_url}', max_retries: 0}}\n"
+            f"  - {{name: m2, base_url: '{server.base_url}', max_retries: 0}}\n"
+            "suites:\n"
+            f"  bank: {{prompts: ['{tmp_path / 'bank.jsonl'}']}}\n"
+            f"  adversarial: {{prompts: ['{tmp_path / 'adversarial.jsonl'}'], models: [m2]}}\n"
+        )
+        halves = [tmp_path / "half-1", tmp_path / "half-2"]
+        for k, half in enumerate(halves, start=1):
+            args = ["run", "-c", str(config), "--shard", f"{k}/2", "-o", str(half), "--quiet"]
+            assert run_cli(args) == 0
+    merged = merge_runs(halves, tmp_path / "merged")
+    assert merged.missing == []
+    assert merged.expected == len(bank) * 2 + len(adversarial)  # m1 never asked adversarial
+    keys = {(r.prompt_id, r.model) for r in load_responses(tmp_path / "merged")}
+    assert not any(model == "m1" and pid.startswith("adv-") for pid, model in keys)
+    # drop one of m2's adversarial answers: the merge names it as missing
+    half = halves[0] / "responses.jsonl"
+    rows = half.read_text().splitlines()
+    dropped = next(i for i, row in enumerate(rows) if '"adv-' in row and '"m2"' in row)
+    half.write_text("\n".join(rows[:dropped] + rows[dropped + 1 :]) + "\n")
+    with pytest.raises(UserError, match="missing"):
+        merge_runs(halves, tmp_path / "merged-again")
