@@ -133,3 +133,13 @@ def test_hours_and_minutes_of_a_duration_are_numbers_not_a_clock_time() -> None:
     assert ungrounded_numbers("The outage lasted 13 h 29 m.", [document]) == []
     assert not found("1:29", document)
     assert found("15h30", "Doors open at 3:30 pm.")
+
+
+def test_a_french_time_with_spaces_is_one_grounded_number() -> None:
+    """ "14 h 00" (French typography, often with no-break spaces) is the time 2:00 in the
+    document and in the summary alike."""
+    from evalkit.summarization.checks import ungrounded_numbers
+
+    document = "Rendez-vous jeudi à 14\u202fh\u202f00, salle B-2140."
+    assert ungrounded_numbers("Meeting Thursday at 14 h 00 in B-2140.", [document]) == []
+    assert ungrounded_numbers("Meeting Thursday at 16 h 00.", [document]) == ["16 h 00"]
