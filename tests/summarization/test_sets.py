@@ -2,8 +2,8 @@
 is, the three main sets of 750 authored samples by the design's rules too.
 
 The sets are assembled from individually written samples (`evalkit summarization build
---authored`). Until they are, the folder holds the old generated sets (source
-`evalkit:generator:*`), which these tests skip, saying so.
+--authored`); no sample of the retired sentence generator (source `evalkit:generator:*`) may
+remain.
 """
 
 from __future__ import annotations
@@ -30,11 +30,8 @@ GENERATED = "evalkit:generator"
 
 def _read(path: Path) -> list[Prompt]:
     prompts = read_records(path, Prompt)
-    if prompts and all((p.source or "").startswith(GENERATED) for p in prompts):
-        pytest.skip(
-            f"{path.name} is still the old generated set (source {GENERATED}:*); the authored "
-            "set replaces it (`evalkit summarization build --authored ... --out` this file)"
-        )
+    generated = [p.id for p in prompts if (p.source or "").startswith(GENERATED)]
+    assert not generated, f"{path.name}: samples of the retired sentence generator: {generated[:5]}"
     return prompts
 
 
