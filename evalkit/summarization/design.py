@@ -1,7 +1,7 @@
 """The design of the summarization sets: use cases, content types, length buckets, strata.
 
-Everything a sample's stratum depends on lives here, so the generator, the sampler, the corpus
-reader, the checks and the tests agree on one definition.
+Everything a sample's stratum depends on lives here, so the authored-file checks, the sampler,
+the corpus reader, the checks and the tests agree on one definition.
 
 Token rule: evalkit approximates tokens as ``ceil(characters / 4)`` (the usual rule of thumb
 for English BPE vocabularies). A sample's length is the sum over its documents.
@@ -174,7 +174,7 @@ def length_bucket(use_case: str, tokens: int) -> str:
 
 
 def bucket_range(use_case: str, bucket: str) -> tuple[int, int]:
-    """The token range [low, high] of a bucket (long is capped at the generator's maximum)."""
+    """The token range [low, high] of a bucket (long is capped at the design's maximum)."""
     short, medium, longest = TOKEN_BOUNDS[use_case]
     return {"short": (1, short), "medium": (short + 1, medium), "long": (medium + 1, longest)}[
         bucket
