@@ -26,7 +26,7 @@ so the real kind and engine compute a thousand intervals in one call.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -148,11 +148,30 @@ def sxs_truth(design: Design, location: float, raters: Raters | None = None) -> 
     }
 
 
+def _safety_truths(design: Design, location: float, raters: Raters | None) -> dict[str, float]:
+    return {"violation_rate": safety_truth(design, location, raters)}
+
+
+@dataclass(frozen=True)
+class _Simulated:
+    """What differs between the simulated kinds: the estimands, the headline one, the default
+    metrics, and whether grades compare a model with BASELINE."""
+
+    truths: Callable[[Design, float, Raters | None], dict[str, float]]
+    headline: str
+    metrics: tuple[str, ...]
+    paired: bool
+
+
+SIMULATED: dict[str, _Simulated] = {
+    "safety": _Simulated(_safety_truths, "violation_rate", SAFETY_METRICS, paired=False),
+    "sxs": _Simulated(sxs_truth, "sxs_preference", SXS_METRICS, paired=True),
+}
+
+
 def truth(kind: Kind, design: Design, location: float, raters: Raters | None) -> dict[str, float]:
     """Every headline estimand of a kind at a location (metric -> value)."""
-    if kind == "safety":
-        return {"violation_rate": safety_truth(design, location, raters)}
-    return sxs_truth(design, location, raters)
+    return SIMULATED[kind].truths(design, location, raters)
 
 
 def calibrate(kind: Kind, design: Design, target: float, raters: Raters | None = None) -> float:
@@ -160,7 +179,7 @@ def calibrate(kind: Kind, design: Design, target: float, raters: Raters | None =
 
     def gap(location: float) -> float:
         values = truth(kind, design, location, raters)
-        return values["violation_rate" if kind == "safety" else "sxs_preference"] - target
+        return values[SIMULATED[kind].headline] - target
 
     return float(optimize.brentq(gap, -30.0, 30.0, xtol=1e-12))
 
@@ -233,10 +252,10 @@ def simulate(
         item_ids, prompt_ids = _ids(label, design)
         ids = {"item_id": item_ids[item], "prompt_id": prompt_ids[item]}
         ids["rater_id"] = raters.ids[rater]
-        if kind == "safety":
-            parts.append(_safety_grades(ids, latent, raters, rater, rng, label))
-        else:
+        if SIMULATED[kind].paired:
             parts.append(_sxs_grades(ids, latent, raters, rater, design, rng, label))
+        else:
+            parts.append(_safety_grades(ids, latent, raters, rater, rng, label))
     grades = pd.concat(parts, ignore_index=True)
     return Simulation(grades, truth(kind, design, location, fixed), location, reps)
 
@@ -357,7 +376,7 @@ def engine_rows(
 
     values = get_kind(kind).grade_values(grades, None)
     keep = values["metric"].isin(list(metrics))
-    if kind == "sxs":
+    if SIMULATED[kind].paired:
         keep &= values["baseline"] == BASELINE
     rows = kind_rows(
         [(values[keep], ())], rater_bootstrap=rater_bootstrap, resamples=resamples, seed=seed
@@ -379,7 +398,7 @@ def coverage_rows(
 ) -> pd.DataFrame:
     """One row per (replication, metric): estimate, low, high, p_value, truth, covered. Runs
     the replications in batches of about `batch_grades` grades."""
-    metrics = list(metrics or (SAFETY_METRICS if kind == "safety" else SXS_METRICS))
+    metrics = list(metrics or SIMULATED[kind].metrics)
     per_rep = design.prompts * design.items_per_prompt * design.raters_per_item
     batch = max(1, batch_grades // per_rep)
     parts = []
