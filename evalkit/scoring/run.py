@@ -74,12 +74,13 @@ def load_scorers() -> dict[str, Scorer]:
         for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
             name = f"{package_name}.{info.name}"
             spec = importlib.util.find_spec(name)
-            origin = spec.origin if spec else None
-            if (
-                origin
-                and origin.endswith(".py")
-                and "register_scorer(" in Path(origin).read_text(encoding="utf-8")
-            ):
+            origin = Path(spec.origin) if spec and spec.origin else None
+            if origin is None or origin.suffix != ".py":
+                continue
+            # a package registers when any of its modules does (read, not imported: a suite
+            # module may import heavy libraries that only its own suites need)
+            sources = sorted(origin.parent.rglob("*.py")) if info.ispkg else [origin]
+            if any("register_scorer(" in f.read_text(encoding="utf-8") for f in sources):
                 importlib.import_module(name)
     return dict(SCORERS)
 

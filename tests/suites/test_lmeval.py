@@ -410,7 +410,7 @@ def test_an_unknown_task_says_what_is_close(in_data, capsys, monkeypatch):
     def local_only(spec, include_path):  # lm-eval's own ~15,000 task files take ~15 s to index
         return TaskManager(include_path=list(include_path), include_defaults=False)
 
-    monkeypatch.setattr(lmeval, "task_manager", local_only)
+    monkeypatch.setattr(lmeval.tasks, "task_manager", local_only)  # load_tasks reads it
     args = ["suites", "lm-eval", "evalkit_arth", "--include-path", "."]
     assert run_cli(args) == 2
     err = capsys.readouterr().err
