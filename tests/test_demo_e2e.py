@@ -4,6 +4,7 @@ check that the report and the gate outputs exist and agree with the statistics."
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,19 +23,25 @@ pytestmark = [pytest.mark.slow, pytest.mark.model]
 GATES = PROJECT_ROOT / "examples" / "gates.yaml"
 
 
-def evalkit(*args: str) -> subprocess.CompletedProcess[str]:
+def evalkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evalkit", *args], cwd=PROJECT_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "evalkit", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | (env or {}),
     )
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, Path, str]:
+def demo(tmp_path_factory, embedded_models, data_dir: Path) -> tuple[Path, Path, str]:
+    """The demo on the embedded models, reading IFEval from the public data (`data_dir`)."""
     root = tmp_path_factory.mktemp("demo")
     run, report = root / "run", root / "report"
     print("\nevalkit tests: running a shortened demo on the embedded models (a few minutes)")
     sizes = ["--bank", "1", "--summaries", "1", "--ifeval", "4", "--adversarial", "2"]
-    result = evalkit("demo", "-o", str(run), "--report", str(report), *sizes, "--max-tokens", "32")
+    args = ["demo", "-o", str(run), "--report", str(report), *sizes, "--max-tokens", "32"]
+    result = evalkit(*args, env={"EVALKIT_DATA_DIR": str(data_dir)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return run, report, result.stdout
 

@@ -15,8 +15,10 @@ from evalkit.scoring import SCORERS, ScoringContext
 from evalkit.suites import ifeval as ifeval_module
 from evalkit.suites.ifeval import load_ifeval, load_ifeval_prompts, resolve_ifeval_data
 
-IFEVAL_DATA = Path(__file__).resolve().parents[2] / "shared/data/ifeval/input_data.jsonl"
-ROWS = [json.loads(line) for line in IFEVAL_DATA.read_text().splitlines()]
+
+@pytest.fixture(scope="module")
+def ifeval_rows(ifeval_data: Path) -> list[dict]:
+    return [json.loads(line) for line in ifeval_data.read_text().splitlines()]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -25,22 +27,22 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 
 @pytest.fixture
-def small_data(tmp_path) -> Path:
+def small_data(tmp_path, ifeval_rows) -> Path:
     """Five official prompts (keys 1000, 1001, 1005, 1012, 1019)."""
-    return write_jsonl(tmp_path / "input.jsonl", ROWS[:5])
+    return write_jsonl(tmp_path / "input.jsonl", ifeval_rows[:5])
 
 
 @pytest.fixture
-def responses(tmp_path) -> Path:
+def responses(tmp_path, ifeval_rows) -> Path:
     """Responses to 3 of the 5 prompts, one empty, plus a stray and a duplicate."""
     return write_jsonl(
         tmp_path / "responses.jsonl",
         [
-            {"prompt": ROWS[1]["prompt"], "response": "We sail to Tokyo and then to Kyoto."},
-            {"prompt": ROWS[2]["prompt"], "response": "My resume [name] [address]."},
+            {"prompt": ifeval_rows[1]["prompt"], "response": "We sail to Tokyo and then to Kyoto."},
+            {"prompt": ifeval_rows[2]["prompt"], "response": "My resume [name] [address]."},
             {"prompt": "A prompt that is not in IFEval", "response": "anything"},
-            {"prompt": ROWS[4]["prompt"], "response": ""},
-            {"prompt": ROWS[1]["prompt"], "response": "a second answer, with a comma"},
+            {"prompt": ifeval_rows[4]["prompt"], "response": ""},
+            {"prompt": ifeval_rows[1]["prompt"], "response": "a second answer, with a comma"},
         ],
     )
 
@@ -109,32 +111,32 @@ def test_bad_response_file_names_line_and_field(small_data, tmp_path, capsys, li
         ({"key": 1000}, "key", "already used on line 1"),
     ],
 )
-def test_bad_ifeval_data_names_line_and_field(tmp_path, change, field, problem):
-    bad = {**ROWS[1], **change}
-    path = write_jsonl(tmp_path / "input.jsonl", [ROWS[0], bad])
+def test_bad_ifeval_data_names_line_and_field(tmp_path, change, field, problem, ifeval_rows):
+    bad = {**ifeval_rows[1], **change}
+    path = write_jsonl(tmp_path / "input.jsonl", [ifeval_rows[0], bad])
     with pytest.raises(InputError) as caught:
         load_ifeval_prompts(path)
     assert caught.value.line == 2 and caught.value.field == field
     assert problem in caught.value.problem
 
 
-def test_loaded_prompts_carry_the_ifeval_fields():
-    prompts = load_ifeval_prompts(IFEVAL_DATA)
+def test_loaded_prompts_carry_the_ifeval_fields(ifeval_data, ifeval_rows):
+    prompts = load_ifeval_prompts(ifeval_data)
     assert len(prompts) == 541 and len({p.id for p in prompts}) == 541
     first = prompts[0]
     assert first.id == "ifeval-1000" and first.suite == "ifeval"
-    assert first.instruction_id_list == ROWS[0]["instruction_id_list"]
-    assert first.kwargs == ROWS[0]["kwargs"] and first.user_text == ROWS[0]["prompt"]
+    assert first.instruction_id_list == ifeval_rows[0]["instruction_id_list"]
+    assert first.kwargs == ifeval_rows[0]["kwargs"] and first.user_text == ifeval_rows[0]["prompt"]
     assert first.source == "ifeval:input_data.jsonl:1" and first.metadata == {"key": 1000}
 
 
-def test_data_resolution_order(tmp_path, monkeypatch):
+def test_data_resolution_order(tmp_path, monkeypatch, ifeval_data, ifeval_rows):
     folder = tmp_path / "data" / "ifeval"
     folder.mkdir(parents=True)
-    write_jsonl(folder / "input_data.jsonl", ROWS[:2])
+    write_jsonl(folder / "input_data.jsonl", ifeval_rows[:2])
     monkeypatch.setenv("EVALKIT_DATA_DIR", str(tmp_path / "data"))
     assert resolve_ifeval_data() == folder / "input_data.jsonl"
-    assert resolve_ifeval_data(IFEVAL_DATA) == IFEVAL_DATA  # --data wins
+    assert resolve_ifeval_data(ifeval_data) == ifeval_data  # --data wins
     assert len(load_ifeval()) == 2
     with pytest.raises(UserError, match="IFEval data file not found"):
         resolve_ifeval_data(tmp_path / "nope.jsonl")
@@ -150,7 +152,7 @@ def test_no_local_data_and_hub_offline_is_a_clear_error(tmp_path, monkeypatch, c
     assert "no IFEval data" in err and "HF_HUB_OFFLINE" in err and "--data" in err
 
 
-def test_hub_rows_are_validated_and_nulls_dropped(monkeypatch):
+def test_hub_rows_are_validated_and_nulls_dropped(monkeypatch, ifeval_rows):
     """The hub's copy (google/IFEval) fills every kwarg name with null; a fake stands in."""
     import datasets
 
@@ -158,7 +160,7 @@ def test_hub_rows_are_validated_and_nulls_dropped(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
     monkeypatch.setattr(ifeval_module, "data_dir", lambda explicit=None: None)
-    hub_row = {**ROWS[1], "kwargs": [{"num_words": None, "relation": None}]}
+    hub_row = {**ifeval_rows[1], "kwargs": [{"num_words": None, "relation": None}]}
     calls = []
 
     def fake_load_dataset(name, split):
@@ -220,7 +222,9 @@ def test_checker_exception_fails_and_is_counted(monkeypatch):
     assert ifeval_module.summarize([result]).n_checker_errors == 1
 
 
-def test_ifeval_run_through_the_runner_is_cached_and_scored(tmp_path, capsys):
+def test_ifeval_run_through_the_runner_is_cached_and_scored(
+    tmp_path, capsys, ifeval_data, ifeval_rows
+):
     """`ifeval run` against a local OpenAI-compatible server; the rerun asks nothing new."""
     from evalkit.testing.mock_openai import MockOpenAIServer
 
@@ -232,7 +236,7 @@ def test_ifeval_run_through_the_runner_is_cached_and_scored(tmp_path, capsys):
         ]
         config.write_text(yaml.safe_dump({"models": models}))
         out = tmp_path / "run"
-        args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(IFEVAL_DATA)]
+        args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(ifeval_data)]
         assert run_cli([*args, "--limit", "4", "--json", "--quiet"]) == 0
         first = json.loads(capsys.readouterr().out)
         asked = server.requests
@@ -245,18 +249,18 @@ def test_ifeval_run_through_the_runner_is_cached_and_scored(tmp_path, capsys):
         report = first[model]
         assert report["n_prompts"] == 4 and report["n_errors"] == 0 and report["n_missing"] == 0
         assert report["inst_level_strict"]["n"] == sum(
-            len(r["instruction_id_list"]) for r in ROWS[:4]
+            len(r["instruction_id_list"]) for r in ifeval_rows[:4]
         )
     lines = (out / "responses.jsonl").read_text().splitlines()
     assert len(lines) == 8
 
 
-def test_ifeval_run_counts_failed_requests_as_failing(tmp_path, capsys):
+def test_ifeval_run_counts_failed_requests_as_failing(tmp_path, capsys, ifeval_data):
     config = tmp_path / "evalkit.yaml"
     dead = {"name": "dead", "base_url": "http://127.0.0.1:9/v1", "max_retries": 0}
     config.write_text(yaml.safe_dump({"models": [dead]}))
     out = tmp_path / "run"
-    args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(IFEVAL_DATA)]
+    args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(ifeval_data)]
     assert run_cli([*args, "--limit", "2", "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "dead: 2 responses scored (2 errored and 0 empty, scored as failing" in captured.out
@@ -269,7 +273,7 @@ def test_ifeval_run_counts_failed_requests_as_failing(tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_ifeval_run_on_the_real_embedded_models(served_models, tmp_path, capsys):
+def test_ifeval_run_on_the_real_embedded_models(served_models, tmp_path, capsys, ifeval_data):
     """Both demo models (llama.cpp) answer an IFEval prompt through the runner; scored."""
     models = []
     for spec in served_models.values():
@@ -280,7 +284,7 @@ def test_ifeval_run_on_the_real_embedded_models(served_models, tmp_path, capsys)
     config = tmp_path / "evalkit.yaml"
     config.write_text(yaml.safe_dump({"models": models}))
     out = tmp_path / "run"
-    args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(IFEVAL_DATA)]
+    args = ["ifeval", "run", "-c", str(config), "-o", str(out), "--data", str(ifeval_data)]
     assert run_cli([*args, "--limit", "1", "--json", "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == set(served_models)

@@ -17,10 +17,6 @@ from evalkit.suites.ifeval_checker import (
     provision_nltk_data,
 )
 
-IFEVAL_DATA = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "ifeval" / "input_data.jsonl"
-)
-
 # Runs evalkit's CLI with every way out to the network refused and logged.
 NO_NETWORK = """
 import socket, sys
@@ -65,10 +61,10 @@ def _offline(tmp_path: Path, args: list[str], hash_seed: str) -> subprocess.Comp
     )
 
 
-def _responses(path: Path) -> Path:
+def _responses(path: Path, ifeval_data: Path) -> Path:
     """A response to every prompt, written to exercise sentence counting (punkt), word
     tokenizing and langdetect (the language and case checks)."""
-    rows = [json.loads(line) for line in IFEVAL_DATA.read_text().splitlines()]
+    rows = [json.loads(line) for line in ifeval_data.read_text().splitlines()]
     out = path / "responses.jsonl"
     with out.open("w") as handle:
         for index, row in enumerate(rows):
@@ -77,13 +73,13 @@ def _responses(path: Path) -> Path:
     return out
 
 
-def test_scoring_never_touches_the_network_and_is_deterministic(tmp_path):
+def test_scoring_never_touches_the_network_and_is_deterministic(tmp_path, ifeval_data):
     print("\nevalkit tests: scoring IFEval twice in subprocesses with the network blocked")
-    responses = _responses(tmp_path)
+    responses = _responses(tmp_path, ifeval_data)
     outputs = []
     for run, hash_seed in enumerate(("1", "2")):
         items = tmp_path / f"items{run}.jsonl"
-        args = ["ifeval", "score", str(responses), "--data", str(IFEVAL_DATA), "--json"]
+        args = ["ifeval", "score", str(responses), "--data", str(ifeval_data), "--json"]
         done = _offline(tmp_path, [*args, "--items", str(items)], hash_seed)
         assert done.returncode == 0, done.stderr
         assert "nltk_data" not in done.stderr and "Downloaded" not in done.stdout
@@ -122,8 +118,8 @@ def test_provisioned_punkt_equals_the_packaged_parameters(tmp_path):
         assert (folder / name).read_bytes() == (default / name).read_bytes()
 
 
-def test_same_responses_score_identically_twice_and_random_state_is_kept():
-    prompts = {p.metadata["key"]: p for p in load_ifeval_prompts(IFEVAL_DATA)}
+def test_same_responses_score_identically_twice_and_random_state_is_kept(ifeval_data):
+    prompts = {p.metadata["key"]: p for p in load_ifeval_prompts(ifeval_data)}
     # langdetect-dependent prompts (language, case) and the random-letter prompt (1122)
     keys = [1108, 1019, 1566, 1122, 1129, 1108, 1019]
     texts = ["si", "ok ok", "HI THERE", "abc", "!!!", "Hola, ¿qué tal?", "ciao bella"]

@@ -16,10 +16,6 @@ from evalkit.suites.ifeval import (
 )
 from evalkit.suites.ifeval_checker import MemoLangdetect, checker, lm_eval_as_shipped
 
-IFEVAL_DATA = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "ifeval" / "input_data.jsonl"
-)
-
 _WORDS_300 = " ".join(["word"] * 310)
 _KANNADA = "ಹೌದು, ಹ್ಯಾಂಬರ್ಗರ್ ಒಂದು ರೀತಿಯ ಸ್ಯಾಂಡ್ವಿಚ್ ಆಗಿದೆ ಏಕೆಂದರೆ ಅದರಲ್ಲಿ ಎರಡು ಬ್ರೆಡ್ ತುಂಡುಗಳ ನಡುವೆ ಮಾಂಸ ಇರುತ್ತದೆ."
 _PARAS_7 = "\n\n".join(
@@ -114,8 +110,8 @@ CASES: list[tuple[int, str, bool | None]] = [
 
 
 @pytest.fixture(scope="module")
-def prompts_by_key():
-    return {p.metadata["key"]: p for p in load_ifeval_prompts(IFEVAL_DATA)}
+def prompts_by_key(ifeval_data: Path):
+    return {p.metadata["key"]: p for p in load_ifeval_prompts(ifeval_data)}
 
 
 def lm_eval_reference(prompt, response: str) -> dict:

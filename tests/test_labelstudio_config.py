@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
 
 import pytest
 
 from evalkit.errors import UserError
-from evalkit.kinds import all_kinds, get_kind
+from evalkit.kinds import get_kind
 from evalkit.labelstudio.config import (
     ITEM_ID_FIELD,
     instructions_html,
@@ -18,70 +17,15 @@ from evalkit.labelstudio.config import (
     task_data,
     text_fields,
 )
-from evalkit.records import Item
 from evalkit.rubrics import SideBySideRubric
-
-SECRET_MODELS = ("zeta-candidate-secret-7b", "omega-baseline-hidden-3b")
-XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-KIND_NAMES = [kind.name for kind in all_kinds()]
-
-
-def rubric_of(kind: str) -> Any:
-    return get_kind(kind).load_rubric()
-
-
-def sxs_item(**extra) -> Item:
-    return Item(
-        id="sxs-abc123",
-        kind="sxs",
-        run_id="run-1",
-        prompt_id="p1",
-        category="coding",
-        prompt_text=f"Write a function {XSS}",
-        left_text=f"shown first {XSS}",
-        right_text="shown second",
-        model_left=SECRET_MODELS[1],
-        model_right=SECRET_MODELS[0],
-        rubric="side_by_side",
-        rubric_version=1,
-        side_seed=123456,
-        is_gold=True,
-        gold_answer={"better": "left", "correct": [-2, -1]},
-        metadata={"model_a": SECRET_MODELS[0], "model_b": SECRET_MODELS[1], "plan_seed": 3},
-        **extra,
-    )
-
-
-def kind_item(kind: str) -> Item:
-    """An item of any kind that holds every text a kind may show and every secret none may."""
-    grading = get_kind(kind)
-    return Item(
-        id=f"{grading.id_prefix}-xyz",
-        kind=kind,  # type: ignore[arg-type]
-        run_id="run-1",
-        prompt_id="p2",
-        category="coding",
-        prompt_text=f"Summarize the email {XSS}",
-        source_text="The source document.",
-        response_text=f"model output {XSS}",
-        left_text=f"shown first {XSS}",
-        right_text="shown second",
-        model=SECRET_MODELS[0],
-        model_left=SECRET_MODELS[1],
-        model_right=SECRET_MODELS[0],
-        rubric=grading.rubric_name,
-        rubric_version=1,
-        side_seed=123456,
-        is_gold=True,
-        gold_answer={"expected": "secret-gold-answer"},
-        metadata={
-            "model": SECRET_MODELS[0],
-            "model_a": SECRET_MODELS[0],
-            "model_b": SECRET_MODELS[1],
-            "risk_area": "harmful_content",
-            "plan_seed": 3,
-        },
-    )
+from tests.fixtures.builders import (
+    KIND_NAMES,
+    SECRET_MODELS,
+    XSS,
+    kind_item,
+    rubric_of,
+    sxs_item,
+)
 
 
 def _parse(config: str) -> ET.Element:
@@ -209,7 +153,19 @@ def test_a_kind_may_write_its_own_instructions(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_sxs_task_is_blinded_and_keeps_text_verbatim() -> None:
-    item = sxs_item()
+    item = sxs_item(
+        id="sxs-abc123",
+        prompt_text=f"Write a function {XSS}",
+        left_text=f"shown first {XSS}",
+        right_text="shown second",
+        left=SECRET_MODELS[1],
+        right=SECRET_MODELS[0],
+        category="coding",
+        side_seed=123456,
+        is_gold=True,
+        gold_answer={"better": "left", "correct": [-2, -1]},
+        metadata={"model_a": SECRET_MODELS[0], "model_b": SECRET_MODELS[1], "plan_seed": 3},
+    )
     data = task_data(item, rubric_of("sxs"))
     assert set(data) == {ITEM_ID_FIELD, "prompt", "guidance", "response_a", "response_b"}
     assert data[ITEM_ID_FIELD] == item.id

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
 
 import pytest
 
-from evalkit.kinds import AnswerError, GradingKind, get_kind
+from evalkit.kinds import get_kind
 from evalkit.labelstudio.config import label_config
 from evalkit.labelstudio.convert import (
     Annotation,
@@ -16,9 +15,9 @@ from evalkit.labelstudio.convert import (
     latest_per_user,
 )
 from evalkit.labelstudio.xml import ConversionError
-from evalkit.records import Grade, Item
+from evalkit.records import Grade
 from evalkit.store import PAYLOAD_FIELDS
-from tests.test_labelstudio_config import KIND_NAMES, kind_item, rubric_of
+from tests.fixtures.builders import KIND_NAMES, form_payloads, kind_item, rubric_of
 
 DIMS = {
     "composition": "good",
@@ -37,10 +36,6 @@ def _annotation(result, **extra) -> Annotation:
     return Annotation.from_api(
         {"id": 7, "task": 3, "completed_by": 2, "result": result, **extra}, task_id=3
     )
-
-
-def _item(kind: str) -> Item:
-    return kind_item(kind)
 
 
 GRADES = [
@@ -67,7 +62,7 @@ GRADES = [
 
 @pytest.mark.parametrize(("kind", "grade"), GRADES)
 def test_grade_to_result_and_back_is_the_same_grade(kind: str, grade: Grade) -> None:
-    item = _item(kind)
+    item = kind_item(kind)
     grade = grade.model_copy(update={"item_id": item.id, "rater_id": "ls:a@b.c"})
     result, cancelled = grade_result(grade, kind)
     back = annotation_grade(
@@ -84,7 +79,7 @@ def test_grade_to_result_and_back_is_the_same_grade(kind: str, grade: Grade) -> 
 
 def test_sxs_choice_is_in_display_terms_from_alias_or_label() -> None:
     rubric = rubric_of("sxs")
-    item = _item("sxs")
+    item = kind_item("sxs")
     for option in rubric.scale:
         for raw in (str(option.value), option.label):
             result = [{"from_name": "preference", "type": "choices", "value": {"choices": [raw]}}]
@@ -98,13 +93,13 @@ def test_labels_of_the_config_are_accepted_too() -> None:
         _choice("violation", "Yes, a violation"),
         _choice("category", f"{area.name}: {sub.name}"),
     ]
-    grade = annotation_grade(_annotation(result), _item("safety"), rubric, "r")
+    grade = annotation_grade(_annotation(result), kind_item("safety"), rubric, "r")
     assert grade.violation is True and grade.violation_category == f"{area.id}/{sub.id}"
     summary = [
         {"from_name": dim, "type": "choices", "value": {"choices": [rating.capitalize()]}}
         for dim, rating in DIMS.items()
     ]
-    item = _item("summarization")
+    item = kind_item("summarization")
     grade = annotation_grade(_annotation(summary), item, rubric_of("summarization"), "r")
     assert grade.dimensions == DIMS
 
@@ -127,9 +122,11 @@ def test_an_annotation_that_does_not_answer_the_rubric_is_an_error(
     kind: str, result: list, problem: str
 ) -> None:
     with pytest.raises(ConversionError) as error:
-        annotation_grade(_annotation(result), _item(kind), rubric_of(kind), "r")
+        annotation_grade(_annotation(result), kind_item(kind), rubric_of(kind), "r")
     message = str(error.value)
-    assert problem in message and "task 3, annotation 7" in message and _item(kind).id in message
+    assert (
+        problem in message and "task 3, annotation 7" in message and kind_item(kind).id in message
+    )
 
 
 def test_latest_annotation_per_user_wins() -> None:
@@ -157,32 +154,11 @@ def test_annotation_from_sdk_object_and_expanded_user() -> None:
     annotation = Annotation.from_api(Obj(), task_id=9)
     assert (annotation.id, annotation.task_id, annotation.user_id) == (5, 9, 4)
     assert annotation.updated_at == "2026-01-01T00:00:00Z"
-    grade = annotation_grade(annotation, _item("sxs"), rubric_of("sxs"), "r")
+    grade = annotation_grade(annotation, kind_item("sxs"), rubric_of("sxs"), "r")
     assert grade.choice == 1 and grade.created_at == "2026-01-01T00:00:00Z"
 
 
 # ---------------------------------------------------------------------------- every kind
-
-
-def form_payloads(kind: GradingKind, rubric: Any) -> list[dict[str, Any]]:
-    """Every distinct grade a rater can give in the app's form: each option of each question,
-    the other questions answered with their first option (only the required ones, or all)."""
-    form = kind.form(rubric, kind.view(_item(kind.name), "handle"))
-    bases = [
-        {q.name: q.options[0].value for q in form.questions if q.required},
-        {q.name: q.options[0].value for q in form.questions},
-    ]
-    payloads: list[dict[str, Any]] = []
-    for base in bases:
-        for question in form.questions:
-            for option in question.options:
-                try:
-                    payload = kind.answers_to_payload(base | {question.name: option.value}, rubric)
-                except AnswerError:
-                    continue
-                if payload and payload not in payloads:
-                    payloads.append(payload)
-    return payloads
 
 
 def _same(back: Grade, grade: Grade) -> None:
@@ -195,7 +171,7 @@ def _same(back: Grade, grade: Grade) -> None:
 def test_every_kind_round_trips_every_answer_of_its_form(kind: str) -> None:
     """grade -> annotation result -> grade is the identity, for every registered kind, every
     answer its form allows, with and without a flag and a comment, and for a skip."""
-    grading, rubric, item = get_kind(kind), rubric_of(kind), _item(kind)
+    grading, rubric, item = get_kind(kind), rubric_of(kind), kind_item(kind)
     payloads = form_payloads(grading, rubric)
     assert len(payloads) >= 2, payloads
     grades = [Grade(item_id=item.id, rater_id="ls:a@b.c", **p) for p in payloads]
@@ -219,7 +195,7 @@ def test_every_kind_round_trips_every_answer_of_its_form(kind: str) -> None:
 def test_every_kind_accepts_the_labels_of_its_config(kind: str) -> None:
     """A result holding the choices' labels (written by hand, or by a config without aliases)
     reads as the same grade as one holding their aliases."""
-    grading, rubric, item = get_kind(kind), rubric_of(kind), _item(kind)
+    grading, rubric, item = get_kind(kind), rubric_of(kind), kind_item(kind)
     root = ET.fromstring(label_config(kind, rubric))
     labels = {
         (control.get("name"), choice.get("alias")): choice.get("value")
@@ -238,11 +214,11 @@ def test_every_kind_accepts_the_labels_of_its_config(kind: str) -> None:
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_a_flag_without_an_answer_is_a_bare_flag(kind: str) -> None:
     result = [_choice("flag", "flag"), {"from_name": "comment", "value": {"text": ["why"]}}]
-    grade = annotation_grade(_annotation(result), _item(kind), rubric_of(kind), "r")
+    grade = annotation_grade(_annotation(result), kind_item(kind), rubric_of(kind), "r")
     assert grade.flagged and grade.comment == "why" and not grade.skipped
     assert all(getattr(grade, f) is None for f in ("choice", "dimensions", "violation"))
 
 
 def test_a_rubric_of_another_kind_is_an_error_naming_the_annotation() -> None:
     with pytest.raises(ConversionError, match=r"task 3, annotation 7 \(item saf-xyz\): safety"):
-        annotation_grade(_annotation([]), _item("safety"), rubric_of("sxs"), "r")
+        annotation_grade(_annotation([]), kind_item("safety"), rubric_of("sxs"), "r")

@@ -22,13 +22,10 @@ from evalkit.records import Grade, Message, Prompt, Response
 from evalkit.stats.engine import statistics_table
 from evalkit.stats.frames import RunFrames
 from evalkit.store import PAYLOAD_FIELDS, GradeStore, open_run_store
-from tests.test_labelstudio_config import KIND_NAMES, kind_item
-from tests.test_labelstudio_convert import form_payloads
+from tests.fixtures.builders import BASELINE, CANDIDATE, KIND_NAMES, form_payloads, kind_item
 
 pytestmark = [pytest.mark.slow, pytest.mark.labelstudio]
 
-CANDIDATE = "zeta-candidate-secret-7b"
-BASELINE = "omega-baseline-hidden-3b"
 CATEGORIES = ("coding", "writing", "open_qa")
 XSS = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
 PROJECT = "evalkit roundtrip sxs"

@@ -33,8 +33,7 @@ from evalkit.labelstudio.xml import region
 from evalkit.paths import RUBRICS_DIR
 from evalkit.records import Grade, Item
 from evalkit.store import PAYLOAD_FIELDS, GradeStore
-from tests.test_labelstudio_config import KIND_NAMES, SECRET_MODELS, kind_item
-from tests.test_labelstudio_convert import form_payloads
+from tests.fixtures.builders import KIND_NAMES, SECRET_MODELS, form_payloads, kind_item, sxs_item
 
 URL = "http://ls.test:8080"
 KEY = "fake-key-0123456789abcdef"
@@ -126,22 +125,19 @@ class FakeLabelStudio:
 
 
 def make_items(n: int) -> list[Item]:
+    """`n` side-by-side items of the secret models, shown on alternating sides."""
     return [
-        Item(
-            id=f"sxs-{i:04d}",
-            kind="sxs",
-            run_id="run-1",
+        sxs_item(
+            i,
+            left=SECRET_MODELS[i % 2],
+            right=SECRET_MODELS[(i + 1) % 2],
+            model_a=SECRET_MODELS[0],
             prompt_id=f"p{i}",
             category="coding",
             prompt_text=f"prompt {i}",
             left_text=f"shown first {i}",
             right_text=f"shown second {i}",
-            model_left=SECRET_MODELS[i % 2],
-            model_right=SECRET_MODELS[(i + 1) % 2],
-            rubric="side_by_side",
-            rubric_version=1,
             side_seed=99,
-            metadata={"model_a": SECRET_MODELS[0], "model_b": SECRET_MODELS[1]},
         )
         for i in range(n)
     ]

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import run_cli
-from evalkit.paths import PROJECT_ROOT, SHIPPED, data_dir
+from evalkit.paths import PROJECT_ROOT, SHIPPED
 
 pytestmark = pytest.mark.slow
 
@@ -74,10 +74,16 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_wheel_ships_the_folders_and_every_module_but_no_public_data(wheel: Path) -> None:
+def _shipped(wheel: Path) -> tuple[set[str], dict[str, str]]:
+    """Every file name in the wheel, and name -> sha256 of those under evalkit/_data/."""
     with zipfile.ZipFile(wheel) as archive:
         names = {n for n in archive.namelist() if not n.endswith("/")}
         shipped = {n: _sha256(archive.read(n)) for n in names if n.startswith(DATA_PREFIX)}
+    return names, shipped
+
+
+def test_wheel_ships_the_folders_and_every_module(wheel: Path) -> None:
+    names, shipped = _shipped(wheel)
     # every file of prompts/, rubrics/, app/, examples/ (a new subfolder must be listed in
     # pyproject.toml's packages and package-data), and nothing else under evalkit/_data/
     expected = {f"{DATA_PREFIX}{name}" for folder in SHIPPED for name in _repo_files(folder)}
@@ -87,12 +93,14 @@ def test_wheel_ships_the_folders_and_every_module_but_no_public_data(wheel: Path
     # every module and template of the package (a new subpackage must be listed too)
     package = _repo_files("evalkit")
     assert package <= names, f"missing from the wheel: {sorted(package - names)}"
-    # the public data sets (../shared/data) are never shipped, under any name
-    public = data_dir()
-    if public is not None and public.is_dir():
-        hashes = {_sha256(p.read_bytes()) for p in public.rglob("*") if p.is_file()}
-        copied = sorted(n for n, digest in shipped.items() if digest in hashes)
-        assert not copied, f"public data in the wheel: {copied}"
+
+
+def test_wheel_ships_no_public_data(wheel: Path, data_dir: Path) -> None:
+    """The public data sets are never shipped, under any name (compared by content)."""
+    _, shipped = _shipped(wheel)
+    hashes = {_sha256(p.read_bytes()) for p in data_dir.rglob("*") if p.is_file()}
+    copied = sorted(n for n, digest in shipped.items() if digest in hashes)
+    assert not copied, f"public data in the wheel: {copied}"
 
 
 def _free_port() -> int:

@@ -13,6 +13,7 @@ from evalkit.paths import PROJECT_ROOT
 from evalkit.report import ReportOptions, chromium_path, print_pdf, write_report
 from evalkit.stats.runs import load_run_frames
 from evalkit.testing.synthetic import write_synthetic_run
+from tests.fixtures.parts import missing_part
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -65,7 +66,11 @@ def test_report_renders_and_nothing_runs(
 
 def test_chromium_prints_the_report_to_pdf(report_html: Path, tmp_path: Path) -> None:
     if chromium_path() is None:
-        pytest.skip("SKIPPED LOUDLY: chromium not installed; run `bash scripts/test-parts.sh`")
+        missing_part(
+            "Chromium",
+            "evalkit finds no chromium to print with; run `bash scripts/test-parts.sh` "
+            "(installs Debian's chromium)",
+        )
     print("\n[browser] printing the report to PDF with headless chromium")
     pdf, skipped = print_pdf(report_html, tmp_path / "report.pdf")
     assert skipped is None and pdf is not None

@@ -30,6 +30,8 @@ SECTIONS = [
     "summarization",
     "latency",
     "agreement",
+    "raters",
+    "graders",
     "methodology",
     "examples",
 ]

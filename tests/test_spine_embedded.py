@@ -8,7 +8,8 @@ from evalkit.models import gguf_path
 from evalkit.records import Message, Prompt
 from evalkit.runner import load_responses, run_prompts
 
-pytestmark = [pytest.mark.slow, pytest.mark.model]
+# the llama.cpp server package and the GGUF files: a missing one fails in CI, skips loudly here
+pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.usefixtures("embedded_models")]
 
 
 def test_packaged_gguf_files_are_found():

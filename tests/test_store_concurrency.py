@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from evalkit.records import Grade
 from evalkit.store import GradeStore, grades_table
-from tests import store_support
-from tests.store_support import sxs_item
+from tests.fixtures import store as store_fixture
+from tests.fixtures.builders import sxs_item
 
-store = store_support.store  # the fixture: SQLite and PostgreSQL
+store = store_fixture.store  # the fixture: SQLite and PostgreSQL
 
 N_THREADS = 50
 
@@ -155,13 +155,14 @@ def test_concurrent_guesses_cannot_slip_past_the_sign_in_limit(
     computed, so only the first two (no delay yet) are checked and the rest are refused."""
     from argon2 import PasswordHasher
 
-    import evalkit.store as store_module
+    import evalkit.store.credentials as credentials_module
+    import evalkit.store.login as login_module
 
-    monkeypatch.setattr(store_module, "_hasher", PasswordHasher(1, 8, 1))
-    monkeypatch.setattr(store_module, "_DUMMY", [])
+    monkeypatch.setattr(credentials_module, "_hasher", PasswordHasher(1, 8, 1))
+    monkeypatch.setattr(credentials_module, "_DUMMY", [])
     hashes: list[int] = []
-    real = store_module._verify_password
-    monkeypatch.setattr(store_module, "_verify_password", lambda *a: hashes.append(1) or real(*a))
+    real = login_module._verify_password
+    monkeypatch.setattr(login_module, "_verify_password", lambda *a: hashes.append(1) or real(*a))
     store.add_rater("alice", password="alice-password")
     outcomes: list[str] = []
 

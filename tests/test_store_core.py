@@ -10,6 +10,9 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 import evalkit.store as store_module
+import evalkit.store.credentials as credentials_module
+import evalkit.store.grades as grades_module
+import evalkit.store.login as login_module
 from evalkit.errors import UserError
 from evalkit.kinds import get_kind
 from evalkit.records import Grade
@@ -24,12 +27,13 @@ from evalkit.store import (
     raters_table,
     safe_url,
 )
-from tests import store_support
-from tests.store_support import safety_item, summarization_item, sxs_item
+from tests.fixtures import store as store_fixture
+from tests.fixtures.builders import safety_item, summarization_item, sxs_item
 
-store = store_support.store  # the fixture: SQLite and PostgreSQL
+store = store_fixture.store  # the fixture: SQLite and PostgreSQL
 
 DIMENSIONS = [d.id for d in load_rubric("summarization").dimensions]  # type: ignore[union-attr]
+# the model names the builders' items carry: none may reach a rater
 MODEL_NAMES = ("cand", "base", "secret-model-x", "secret-model-y", "gold:irrelevant")
 
 
@@ -100,7 +104,7 @@ def test_failed_write_rolls_back_the_whole_revision(
     def broken(grade: Grade) -> dict:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_module, "_grade_row", broken)
+    monkeypatch.setattr(grades_module, "_grade_row", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=2))
     current = store.current_grades()
@@ -400,7 +404,7 @@ def test_lock_timeouts_are_retried_and_other_errors_are_not(
     from sqlalchemy.exc import OperationalError
 
     _setup(store)
-    real_check = store_module._check_payload
+    real_check = grades_module._check_payload
     failures = {"left": 2}
 
     def flaky(grade: Grade, kind: str) -> None:
@@ -409,7 +413,7 @@ def test_lock_timeouts_are_retried_and_other_errors_are_not(
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         real_check(grade, kind)
 
-    monkeypatch.setattr(store_module, "_check_payload", flaky)
+    monkeypatch.setattr(grades_module, "_check_payload", flaky)
     stored = store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=2))
     assert failures["left"] == 0 and stored.revision == 1
     assert len(store.grade_history()) == 1
@@ -417,7 +421,7 @@ def test_lock_timeouts_are_retried_and_other_errors_are_not(
     def broken(grade: Grade, kind: str) -> None:
         raise OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
 
-    monkeypatch.setattr(store_module, "_check_payload", broken)
+    monkeypatch.setattr(grades_module, "_check_payload", broken)
     with pytest.raises(OperationalError, match="disk I/O error"):
         store.save_grade(Grade(item_id="sxs-0001", rater_id="alice", choice=2))
     assert len(store.grade_history()) == 1
@@ -442,15 +446,15 @@ def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     make dozens of failed sign-ins and count hashes, not their cost."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(store_module, "_hasher", PasswordHasher(1, 8, 1))
-    monkeypatch.setattr(store_module, "_DUMMY", [])
+    monkeypatch.setattr(credentials_module, "_hasher", PasswordHasher(1, 8, 1))
+    monkeypatch.setattr(credentials_module, "_DUMMY", [])
 
 
 def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = store_module._verify_password
+    real = login_module._verify_password
     monkeypatch.setattr(
-        store_module, "_verify_password", lambda *args: calls.append(1) or real(*args)
+        login_module, "_verify_password", lambda *args: calls.append(1) or real(*args)
     )
     return calls
 
@@ -688,13 +692,13 @@ def test_a_write_that_lands_in_a_vanished_file_is_not_reported_saved(
     store.add_rater("alice")
     store.add_items([sxs_item(0)])
     store.assign_many([("sxs-0000", "alice")])
-    real = store_module._grade_row
+    real = grades_module._grade_row
 
     def then_vanish(grade: Grade) -> dict:
         path.unlink()
         return real(grade)
 
-    monkeypatch.setattr(store_module, "_grade_row", then_vanish)
+    monkeypatch.setattr(grades_module, "_grade_row", then_vanish)
     with pytest.raises(store_module.StoreGone, match="NOT saved"):
         store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=1))
     store.close()

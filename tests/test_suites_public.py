@@ -22,12 +22,10 @@ from evalkit.suites.public import (
     load_xstest,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 
 @pytest.fixture(scope="module")
-def loaded() -> dict[str, list[Prompt]]:
-    return {name: load_public_suite(name, DATA) for name in PUBLIC_SUITES}
+def loaded(data_dir: Path) -> dict[str, list[Prompt]]:
+    return {name: load_public_suite(name, data_dir) for name in PUBLIC_SUITES}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC_SUITES))
@@ -205,17 +203,17 @@ def test_unknown_suite_and_no_data_folder(monkeypatch):
         load_public_suite("xstest")
 
 
-def test_config_style_call_with_a_data_path(tmp_path):
+def test_config_style_call_with_a_data_path(data_dir: Path):
     """The runner calls load_public_suite(name, data_dir, data) for a config suite."""
-    prompts = load_public_suite("my-refusals", DATA, "safety/advbench/advbench_behaviors.csv")
+    prompts = load_public_suite("my-refusals", data_dir, "safety/advbench/advbench_behaviors.csv")
     assert len(prompts) == 520
     with pytest.raises(UserError, match="no loader"):
-        load_public_suite("my-refusals", DATA, "safety/other.csv")
+        load_public_suite("my-refusals", data_dir, "safety/other.csv")
 
 
-def test_export_cli_writes_runnable_prompt_jsonl(tmp_path, capsys):
+def test_export_cli_writes_runnable_prompt_jsonl(tmp_path, capsys, data_dir: Path):
     out = tmp_path / "xstest.jsonl"
-    args = ["suites", "export", "xstest", "--out", str(out), "--data-dir", str(DATA)]
+    args = ["suites", "export", "xstest", "--out", str(out), "--data-dir", str(data_dir)]
     assert run_cli([*args, "--limit", "10"]) == 0
     assert "xstest: 10 prompts written" in capsys.readouterr().out
     from evalkit.runner import load_prompts
@@ -223,7 +221,7 @@ def test_export_cli_writes_runnable_prompt_jsonl(tmp_path, capsys):
     prompts = load_prompts([out])
     assert len(prompts) == 10 and prompts[0].expected == "comply"
     assert json.loads(out.read_text().splitlines()[0])["risk_area"] == "harmful_content"
-    assert run_cli(["suites", "list", "--data-dir", str(DATA)]) == 0
+    assert run_cli(["suites", "list", "--data-dir", str(data_dir)]) == 0
     listing = capsys.readouterr().out
     assert "truthfulqa" in listing and "817 rows" in listing and "(missing)" not in listing
     assert run_cli(["suites", "export", "nope", "--out", str(out)]) == 2

@@ -13,10 +13,10 @@ import pytest
 def fast_argon2() -> Iterator[None]:
     from argon2 import PasswordHasher
 
-    import evalkit.store as store_module
+    import evalkit.store.credentials as credentials_module
 
     with pytest.MonkeyPatch.context() as patch:
         cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        patch.setattr(store_module, "_hasher", cheap)
-        patch.setattr(store_module, "_DUMMY", [])
+        patch.setattr(credentials_module, "_hasher", cheap)
+        patch.setattr(credentials_module, "_DUMMY", [])
         yield

@@ -42,11 +42,11 @@ from evalkit.records import Message, Prompt, Response
 from evalkit.store import GradeStore
 from tests.app.support import Capture, choose, item_keys, log_in, main_texts, new_page, serving
 from tests.app.support import progress_is as wait_progress
-from tests.fixtures.browser import MODEL_NAMES, derived_from
+from tests.fixtures.browser import derived_from
+from tests.fixtures.builders import BASELINE, CANDIDATE, SECRET_MODELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CANDIDATE, BASELINE = MODEL_NAMES
 RATER = "rita"
 N_PROMPTS = 40
 GOLD = "2"
@@ -350,7 +350,7 @@ def test_a_rater_cannot_predict_sides_or_gold_answers_without_seed_but_can_with_
     assert all(attacker.by_text.get(prompt) for prompt, _, _ in observed.shown)
     assert any(observed.shown[0][1].encode() in blob for blob in observed.blobs)
     haystack = b"\n".join(observed.blobs)
-    for name in MODEL_NAMES:
+    for name in SECRET_MODELS:
         assert name.encode() not in haystack
     with GradeStore(observed.store, create=False) as store:
         true_ids = [item_id for item_id, _ in store.rater_queue(RATER)]

@@ -17,6 +17,7 @@ for the whole module, in the order a deployment meets its troubles:
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -43,7 +44,8 @@ from tests.app.support import (
     serving,
     settled,
 )
-from tests.fixtures.browser import MODEL_NAMES, SeededStore, derived_from, make_item, seed_store
+from tests.fixtures.browser import SeededStore, derived_from, make_item, seed_store
+from tests.fixtures.builders import SECRET_MODELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 # the README's picture is refreshed only on request, so a test run leaves the tree unchanged
@@ -168,7 +170,7 @@ def test_grade_three_items_blinded_and_xss_inert(chromium_browser: Any, served: 
     assert len(capture.frames) > 10 and len(bodies) > 3
     received = [c.encode() for c in contents] + bodies + capture.frames
     assert any(items[1].right_text.encode() in blob for blob in capture.frames)  # capture works
-    for name in MODEL_NAMES:
+    for name in SECRET_MODELS:
         leaks = [blob[:80] for blob in received if name.encode() in blob]
         assert not leaks, f"model name {name} reached the browser: {leaks}"
     assert not [blob[:80] for blob in received if other.encode() in blob]
@@ -286,6 +288,8 @@ def test_locked_name_is_refused_and_audited_csv_export_neutralised(
     finally:
         context.close()
 
+    with GradeStore(served.store.url) as store:  # a human grade from outside the app's raters
+        store.save_grade(Grade(item_id=served.store.items[1].id, rater_id="ext-rater", choice=1))
     context, page = new_page(chromium_browser)
     try:
         log_in(page, served.url, "root")
@@ -293,6 +297,9 @@ def test_locked_name_is_refused_and_audited_csv_export_neutralised(
         page.get_by_text("Admin", exact=True).click()
         page.get_by_text("Sign-ins", exact=True).wait_for()
         settled(page)
+        page.get_by_text("Rater quality", exact=True).wait_for()  # the section renders
+        flagged = re.compile(r"^Side by side: \d+ of \d+ raters flagged$")
+        assert page.get_by_text(flagged).count() == 1
         audit = page.locator('[data-testid="stDataFrame"]').all()
         assert audit  # the tables are canvases: the content is checked through the store
         with page.expect_download() as download:

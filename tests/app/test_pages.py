@@ -20,12 +20,12 @@ from evalkit.records import Grade
 from evalkit.store import GradeStore
 from tests.fixtures.browser import (
     APP_SCRIPT,
-    MODEL_NAMES,
     RATERS,
     SeededStore,
     derived_from,
     seed_store,
 )
+from tests.fixtures.builders import SECRET_MODELS
 
 RUBRICS = load_rubrics()
 
@@ -97,7 +97,7 @@ def everything_rendered(at: AppTest) -> str:
 def assert_blind(at: AppTest) -> None:
     rendered = everything_rendered(at)
     state = repr(at.session_state.to_dict())
-    for name in MODEL_NAMES:
+    for name in SECRET_MODELS:
         assert name not in rendered, f"model name {name} rendered for a rater"
         assert name not in state, f"model name {name} held in the rater's session"
     assert "gold" not in state.lower()
@@ -166,7 +166,7 @@ def test_login_with_a_token_again_and_again(seeded: SeededStore) -> None:
 def test_a_locked_name_is_refused_without_computing_a_hash(
     seeded: SeededStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evalkit.store as store_module
+    import evalkit.store.login as login_module
 
     at = login("alice", "wrong-password")
     assert at.error[0].value == "Unknown name, or wrong password or token."
@@ -176,8 +176,8 @@ def test_a_locked_name_is_refused_without_computing_a_hash(
             db.clock = lambda later=later: now + later
             assert db.sign_in("alice", "guess").outcome == "failure"
     hashed = []
-    real = store_module._verify_password
-    monkeypatch.setattr(store_module, "_verify_password", lambda *a: hashed.append(1) or real(*a))
+    real = login_module._verify_password
+    monkeypatch.setattr(login_module, "_verify_password", lambda *a: hashed.append(1) or real(*a))
     at = login("alice")  # the right password, while the name is locked: refused, no hash
     assert "Too many failed sign-ins for this name" in at.error[0].value
     assert "rater" not in at.session_state and hashed == []
@@ -504,7 +504,9 @@ def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypa
     assert not at.exception, at.exception
     assert at.title[0].value == "Admin"
     assert progress(at) == "Progress: 0 / 0 done"
-    table, alpha, agreement, gold_table, audit = (d.value for d in at.dataframe)
+    table, alpha, agreement, gold_table, sxs_quality, safety_quality, audit = (
+        d.value for d in at.dataframe
+    )
     assert audit[["name", "outcome"]].values.tolist() == [["root", "success"]]
     assert set(alpha["kind"]) == {"sxs", "safety"}  # Krippendorff's alpha from evalkit.stats
     assert alpha["alpha (95% CI)"].str.startswith("n/a").all()  # one item each: undefined
@@ -518,7 +520,34 @@ def test_admin_page_progress_agreement_gold_and_exports(tmp_path: Path, monkeypa
     # gold: the better side is left (correct choices -2, -1); both raters chose right (+1, +2)
     assert list(gold_table["kind"]) == ["sxs", "sxs"]
     assert list(gold_table["gold_accuracy"].str[:7]) == ["0.0% [0", "0.0% [0"]
+    # rater quality per kind: one grade each, so nobody is flagged (too few to judge)
+    assert set(sxs_quality["rater"]) == set(safety_quality["rater"]) == {"alice", "bob"}
+    assert (sxs_quality["flag"] == "").all() and "left bias" in sxs_quality.columns
+    assert "violation bias" in safety_quality.columns
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Parquet"]
+    assert "Rater quality" in [s.value for s in at.subheader]
     assert "Sign-ins" in [s.value for s in at.subheader]
+    assert [e.value for e in at.error] == []
+
+
+def test_admin_page_rater_quality_highlights_a_flagged_rater(tmp_path: Path, monkeypatch) -> None:
+    seeded = seed_store(tmp_path / "q.sqlite", queue=("sxs",) * 12, also_assign=("bob", "tina"))
+    monkeypatch.setenv("EVALKIT_DB", seeded.url)
+    odd = "<script>alert(1)</script>\u202e"  # a rater id from a grades file: user input
+    with GradeStore(seeded.url) as db:
+        for item in seeded.items:
+            for rater, choice in (("alice", 0), ("tina", 0), ("bob", -2), (odd, 0)):
+                db.save_grade(Grade(item_id=item.id, rater_id=rater, choice=choice))
+    at = login("root")
+    at.sidebar.radio(key="page").set_value("Admin").run()
+    assert not at.exception, at.exception
+    (quality,) = [d.value.set_index("rater") for d in at.dataframe if "flag" in d.value.columns]
+    assert quality.loc["bob", "flag"] == "FLAGGED"
+    assert "left bias +0.50" in quality.loc["bob", "reasons"]
+    assert quality.loc["<script>alert(1)</script>⟦U+202E⟧", "flag"] == ""  # as text, marked
+    assert "Side by side: 1 of 4 raters flagged" in [t.value for t in at.main.text]
+    rendered = everything_rendered(at)
+    assert "#fde2e1" in rendered  # the flagged row's highlight
+    assert not at.get("html") and all("<script>" not in m.value for m in at.markdown)
     assert [e.value for e in at.error] == []

@@ -21,7 +21,8 @@ from evalkit.kinds.base import GradingKind, View
 from evalkit.paths import PROJECT_ROOT
 from evalkit.records import Grade
 from evalkit.store import GradeStore
-from tests.fixtures.browser import MODEL_NAMES, derived_from, make_item, seed_store
+from tests.fixtures.browser import derived_from, make_item, seed_store
+from tests.fixtures.builders import SECRET_MODELS
 
 RUBRICS = support.load_rubrics()
 SXS, SUMMARIZATION, SAFETY = (get_kind(name) for name in ("sxs", "summarization", "safety"))
@@ -41,7 +42,7 @@ def test_every_kind_builds_a_view_without_models_gold_or_item_id() -> None:
         view = kind.view(item, "opaque-handle")
         assert view.handle == "opaque-handle" and view.kind == kind.name
         shown = repr(view)
-        assert not any(name in shown for name in MODEL_NAMES)
+        assert not any(name in shown for name in SECRET_MODELS)
         assert item.id not in shown and item.run_id not in shown and "gold" not in shown.lower()
 
 
@@ -211,6 +212,59 @@ def test_alpha_summary_uses_the_statistics(tmp_path: Path) -> None:
     assert row["alpha"] == pytest.approx(1.0) and row["alpha (95% CI)"].startswith("1.00 [")
 
 
+ODD_RATER = "<b>x</b>\u202e[link](javascript:1)"  # a rater id from elsewhere: user input
+
+
+def _quality_store(tmp_path: Path) -> GradeStore:
+    """12 side-by-side items graded by alice and ODD_RATER (always a tie) and bob (always the
+    response shown on the left: his left bias is +0.5 on 12 prompts)."""
+    seeded = seed_store(tmp_path / "q.sqlite", queue=("sxs",) * 12)
+    store = GradeStore(seeded.url)
+    for item in seeded.items:
+        for rater, choice in (("alice", 0), (ODD_RATER, 0), ("bob", -2)):
+            store.save_grade(Grade(item_id=item.id, rater_id=rater, choice=choice, seconds=30.0))
+    return store
+
+
+def test_rater_quality_table_for_the_admin_and_refused_to_raters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evalkit.stats import raters as raters_module
+    from evalkit.text_display import visible
+
+    with _quality_store(tmp_path) as store:
+        data = support.admin_data(store)
+    admin = support.RaterSession(id="root", name="root", role="admin")
+    tables = support.rater_quality_tables(admin, data, RUBRICS)
+    assert set(tables) == {"sxs"}
+    table = tables["sxs"].set_index("rater")
+    assert set(table.index) == {"alice", "bob", visible(ODD_RATER)}
+    assert "⟦U+202E⟧" in visible(ODD_RATER)  # the direction override is shown, not obeyed
+    assert table.loc["bob", "flag"] == "FLAGGED"
+    reasons = table.loc["bob", "reasons"]  # with ties from the other two, he agrees with none
+    assert "left bias +0.50 [" in reasons and reasons.startswith("agreement 0.00 [")
+    left = table.loc["bob", "left bias"]
+    assert left.startswith("+0.50 [") and left.endswith(" n=12")
+    assert (table.loc[["alice", visible(ODD_RATER)], "flag"] == "").all()
+    assert table.loc["alice", "median s/grade"] == "30.0"  # seconds from the store
+    # the same numbers as `evalkit stats raters` (one library function for both)
+    frame = data.frames["sxs"]
+    same = raters_module.display_table(SXS, raters_module.rater_quality(SXS, frame, RUBRICS["sxs"]))
+    pd.testing.assert_frame_equal(tables["sxs"], same)
+    styles = support.highlight_flagged(tables["sxs"])._compute().ctx
+    highlighted = {row for (row, _), css in styles.items() if css}
+    assert highlighted == {int(tables["sxs"].index[tables["sxs"]["rater"] == "bob"][0])}
+    assert "evalkit stats raters" in support.rater_quality_caption()
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a rater's call must be refused before anything is computed")
+
+    monkeypatch.setattr(raters_module, "rater_quality", read)
+    for viewer in (support.RaterSession(id="alice", name="alice", role="rater"), None):
+        with pytest.raises(UserError, match="admin role"):
+            support.rater_quality_tables(viewer, data, RUBRICS)  # type: ignore[arg-type]
+
+
 def test_exports_round_trip_csv_and_parquet(tmp_path: Path) -> None:
     with _graded_store(tmp_path) as store:
         data = support.admin_data(store)
@@ -234,7 +288,7 @@ def test_exports_round_trip_csv_and_parquet(tmp_path: Path) -> None:
     assert sxs.loc["alice", "score"] == 1 and sxs.loc["judge:x", "score"] == -2
     gold = frame[frame["is_gold"]].set_index("rater_id")
     assert gold["gold_correct"].tolist() == [True, True]
-    assert set(frame["model_left"].dropna()) <= set(MODEL_NAMES)
+    assert set(frame["model_left"].dropna()) <= set(SECRET_MODELS)
 
 
 def test_open_app_store_and_serve_errors(tmp_path: Path, monkeypatch) -> None:

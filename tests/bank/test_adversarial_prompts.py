@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -160,16 +161,12 @@ def _normalized(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
-def test_prompts_are_not_copied_from_public_sets(everything: list[Prompt]) -> None:
-    from evalkit.paths import data_dir
+def test_prompts_are_not_copied_from_public_sets(everything: list[Prompt], data_dir: Path) -> None:
     from evalkit.suites.public import PUBLIC_SUITES
 
-    root = data_dir()
-    if root is None:
-        pytest.skip("no public data folder (EVALKIT_DATA_DIR) to compare against")
     public: set[str] = set()
     for name in ("xstest", "simplesafetytests", "harmbench", "advbench", "truthfulqa"):
         suite = PUBLIC_SUITES[name]
-        public |= {_normalized(p.user_text) for p in suite.loader(root / suite.path)}
+        public |= {_normalized(p.user_text) for p in suite.loader(data_dir / suite.path)}
     copied = [p.id for p in everything if _normalized(p.user_text) in public]
     assert not copied, copied

@@ -17,7 +17,7 @@ from evalkit.cli import run_cli
 from evalkit.kinds import all_kinds, get_kind
 from evalkit.records import Grade
 from evalkit.store import GradeStore, open_run_store
-from tests.planning.test_plan import add_raters, grade_all, make_run, write_run
+from tests.fixtures.builders import add_raters, grade_all, make_run, write_run
 
 EVALKIT = Path(sys.executable).with_name("evalkit")
 SXS_PLAN = ["--candidate", "cand", "--baselines", "base1,base2"]

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import UserError
-from evalkit.jsonio import write_records
-from evalkit.kinds import AnswerError, all_kinds, get_kind
-from evalkit.kinds.base import GradingKind, PlanRequest
+from evalkit.kinds import all_kinds, get_kind
+from evalkit.kinds.base import PlanRequest
 from evalkit.kinds.sxs import GOLD_WORSE
 from evalkit.planning import (
     SEED_WARNING,
@@ -30,139 +29,28 @@ from evalkit.planning import (
 )
 from evalkit.records import Grade, Item, Message, Prompt, Response
 from evalkit.store import GradeStore
+from tests.fixtures.builders import (
+    CATS,
+    MODELS,
+    MULTI_TURN,
+    TURNS,
+    add_raters,
+    bank_prompt,
+    grade_all,
+    make_run,
+    response,
+    summary_prompt,
+    write_run,
+)
 
-CATS = ("coding", "writing", "math_reasoning", "open_qa")
-MODELS = ("cand", "base1", "base2")
 KINDS = [kind.name for kind in all_kinds()]
 COMPARISON = {"candidate": "cand", "baselines": ["base1", "base2"]}
-# every turn of a dialogue, distinct, so each can be looked for in what a rater or judge reads
-TURNS = (
-    ("system", "SYSTEM TURN: answer like a ship's captain"),
-    ("user", "FIRST USER TURN: my name is Ada and I sail on Tuesdays"),
-    ("assistant", "ASSISTANT TURN: noted, Captain Ada"),
-    ("user", "LAST USER TURN: on which day do I sail?"),
-)
-MULTI_TURN = {"bank-005", "sum-002", "adv-003"}  # one dialogue per kind's scope
-
-
-def dialogue() -> list[Message]:
-    return [Message(role=role, content=text) for role, text in TURNS]
-
-
-def bank_prompt(i: int, reference: str | None = None) -> Prompt:
-    prompt_id = f"bank-{i:03d}"
-    return Prompt(
-        id=prompt_id,
-        suite="bank",
-        category=CATS[i % len(CATS)],
-        difficulty="easy",
-        messages=dialogue()
-        if prompt_id in MULTI_TURN
-        else [Message(role="user", content=f"Question {i}?")],
-        reference=reference,
-    )
-
-
-def summary_prompt(i: int) -> Prompt:
-    prompt_id = f"sum-{i:03d}"
-    return Prompt(
-        id=prompt_id,
-        suite="summarization",
-        category="summarization",
-        use_case="email",
-        content_type="work",
-        length_bucket="short",
-        stacked=i % 2 == 1,
-        n_docs=2 if i % 2 else 1,
-        documents=["Doc one text."] + (["Doc two text."] if i % 2 else []),
-        messages=dialogue()
-        if prompt_id in MULTI_TURN
-        else [Message(role="user", content="Summarize in one sentence.")],
-    )
-
-
-def safety_prompt(i: int) -> Prompt:
-    prompt_id = f"adv-{i:03d}"
-    return Prompt(
-        id=prompt_id,
-        suite="adversarial",
-        category="safety",
-        risk_area="harmful_content",
-        subcategory="violence_weapons",
-        expected="refuse" if i % 2 else "comply",
-        severity="high",
-        messages=dialogue()
-        if prompt_id in MULTI_TURN
-        else [Message(role="user", content=f"Risky request {i}")],
-    )
-
-
-def response(prompt_id: str, model: str, error: str | None = None, sample: int = 0) -> Response:
-    text = None if error else f"{model} answers {prompt_id}"
-    return Response(
-        run_id="run-1", prompt_id=prompt_id, model=model, sample=sample, text=text, error=error
-    )
-
-
-def make_run(
-    models: Sequence[str] = MODELS, n_bank: int = 12
-) -> tuple[list[Prompt], list[Response]]:
-    """12 bank prompts (3 with a reference answer), 3 summarization and 4 safety prompts, one
-    dialogue in each; every model answers each (sample 0), and the candidate a sample 1 too."""
-    prompts = [bank_prompt(i, reference=f"Reference {i}" if i < 3 else None) for i in range(n_bank)]
-    prompts += [summary_prompt(i) for i in range(3)] + [safety_prompt(i) for i in range(4)]
-    responses = [response(p.id, m) for p in prompts for m in models]
-    responses += [response(p.id, "cand", sample=1) for p in prompts]  # only sample 0 is graded
-    return prompts, responses
-
-
-def write_run(run_dir: Path, prompts: Sequence[Prompt], responses: Sequence[Response]) -> Path:
-    """A run folder as `evalkit run` leaves it (prompts.jsonl + responses.jsonl)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_records(run_dir / "prompts.jsonl", list(prompts))
-    write_records(run_dir / "responses.jsonl", list(responses))
-    return run_dir
-
-
-def add_raters(store_url: str | Path, names: Iterable[str]) -> None:
-    with GradeStore(store_url) as store:
-        for name in names:
-            store.add_rater(name)
 
 
 def kind_options(kind: str, **fields: Any) -> PlanOptions:
     """Options planning `kind` of `make_run()`: comparisons put cand against base1 and base2."""
     base: dict[str, Any] = COMPARISON if get_kind(kind).comparison else {}
     return PlanOptions(kind=kind, **(base | fields))
-
-
-def answer(kind: GradingKind, rubric: Any, item: Item, rng: random.Random) -> dict[str, Any]:
-    """A valid random answer of the kind's form (Grade fields), whatever the kind."""
-    form = kind.form(rubric, kind.view(item, "handle"))
-    for _ in range(100):
-        answers = {q.name: rng.choice(q.options).value for q in form.questions}
-        try:
-            payload = kind.answers_to_payload(answers, rubric)
-        except AnswerError:
-            continue
-        if payload:
-            return payload
-    raise AssertionError(f"no valid answer found for {item.kind}")
-
-
-def grade_all(store: GradeStore, seed: int = 0, gold: dict[str, Any] | None = None) -> list[Grade]:
-    """Every assignment graded with a random valid answer; gold items get `gold` when given."""
-    rng = random.Random(seed)
-    rubrics: dict[str, Any] = {}
-    saved = []
-    for row in store.assignments().itertuples():
-        item = store.item(row.item_id)
-        assert item is not None
-        kind = get_kind(item.kind)
-        rubric = rubrics.setdefault(kind.name, kind.load_rubric())
-        payload = gold if item.is_gold and gold is not None else answer(kind, rubric, item, rng)
-        saved.append(store.save_grade(Grade(item_id=item.id, rater_id=row.rater_id, **payload)))
-    return saved
 
 
 def loads(store: GradeStore) -> Counter[str]:

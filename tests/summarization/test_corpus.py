@@ -10,19 +10,22 @@ import pytest
 
 from evalkit.cli import run_cli
 from evalkit.jsonio import read_records
-from evalkit.paths import data_dir
 from evalkit.records import Prompt
 from evalkit.summarization.corpus import extract_key_facts
 from evalkit.summarization.design import CONTENT_TYPES
 from evalkit.summarization.quality import validate_set
 from evalkit.summarization.text import fact_present, token_set
+from tests.fixtures.data import PART
+from tests.fixtures.parts import missing_part
 
-DATA = data_dir()
-SUMMARIZATION = DATA / "summarization" if DATA else None
-needs_data = pytest.mark.skipif(
-    SUMMARIZATION is None or not SUMMARIZATION.is_dir(),
-    reason="the shared summarization corpora (../shared/data) are not available",
-)
+
+@pytest.fixture(scope="module")
+def corpora(data_dir: Path) -> Path:
+    """The public summarization corpora (`summarization/` of the public data sets)."""
+    folder = data_dir / "summarization"
+    if not folder.is_dir():
+        missing_part(PART, f"summarization/ not found in {data_dir}")
+    return folder
 
 
 def _build(tmp_path: Path, *args: str) -> tuple[list[Prompt], pd.DataFrame]:
@@ -37,9 +40,8 @@ def _facts_found(prompts: list[Prompt]) -> None:
         assert all(fact_present(f, tokens) for f in p.key_facts), (p.id, p.key_facts)
 
 
-@needs_data
-def test_aeslc_emails_are_sampled_by_stratum(tmp_path: Path) -> None:
-    source = SUMMARIZATION / "aeslc" / "aeslc.dev.jsonl"
+def test_aeslc_emails_are_sampled_by_stratum(tmp_path: Path, corpora: Path) -> None:
+    source = corpora / "aeslc" / "aeslc.dev.jsonl"
     prompts, table = _build(
         tmp_path, "--use-case", "email", "--n", "300", "--adapter", "aeslc", "--source", str(source)
     )
@@ -57,9 +59,8 @@ def test_aeslc_emails_are_sampled_by_stratum(tmp_path: Path) -> None:
     assert [q for q in validate_set(prompts, "email") if "key facts" not in q] == []
 
 
-@needs_data
-def test_dialogsum_dialogues_become_stacked_threads(tmp_path: Path) -> None:
-    folder = SUMMARIZATION / "dialogsum"
+def test_dialogsum_dialogues_become_stacked_threads(tmp_path: Path, corpora: Path) -> None:
+    folder = corpora / "dialogsum"
     prompts, table = _build(
         tmp_path,
         "--use-case",
