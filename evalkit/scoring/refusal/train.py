@@ -1,0 +1,150 @@
+"""Training (scikit-learn, imported only here and only when training): fit the logistic
+regression on labelled responses, write it as the JSON the run-time scorer loads (checked to
+reproduce scikit-learn's probabilities), and cross-validate on dev for tuning."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from evalkit.scoring.refusal.detect import classify, detect_refusal
+from evalkit.scoring.refusal.detection import Detection
+from evalkit.scoring.refusal.features import CHAR_RANGE, Analysis, analyse, vectorize
+from evalkit.scoring.refusal.labelled import LabelledResponse, split_key
+from evalkit.scoring.refusal.model import MODEL_FORMAT, RefusalModel
+
+DEFAULTS = {
+    "C": 4.0,
+    "dense_scale": 0.5,
+    "min_df": 2,
+    "max_terms": {"w": 6000, "o": 2000, "c": 12000},
+    "threshold": 0.5,
+    "gate": True,
+}
+
+
+def _fit_idf(
+    analyses: Sequence[Analysis], min_df: int, max_terms: dict[str, int]
+) -> dict[str, dict[str, float]]:
+    n = len(analyses)
+    idf: dict[str, dict[str, float]] = {}
+    for block, limit in max_terms.items():
+        df: Counter[str] = Counter()
+        for a in analyses:
+            df.update(a.grams[block])
+        kept = [(t, c) for t, c in df.items() if c >= min_df]
+        kept.sort(key=lambda tc: (-tc[1], tc[0]))
+        idf[block] = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in kept[:limit]}
+    return idf
+
+
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    params: dict[str, Any] | None = None,
+    analyses: Sequence[Analysis] | None = None,
+) -> RefusalModel:
+    """Train the model on labelled responses (scikit-learn's LogisticRegression); the model
+    is built from its JSON form, exactly as the shipped file is loaded."""
+    return RefusalModel.from_json(fit_json(texts, labels, params, analyses))
+
+
+def fit_json(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    params: dict[str, Any] | None = None,
+    analyses: Sequence[Analysis] | None = None,
+) -> dict[str, Any]:
+    """The trained model as the JSON object `refusal_model.json` holds."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    p = {**DEFAULTS, **(params or {})}
+    if analyses is None:
+        analyses = [analyse(t) for t in texts]
+    idf = _fit_idf(analyses, p["min_df"], p["max_terms"])
+    rows = [vectorize(a, idf, p["dense_scale"]) for a in analyses]
+    vectorizer = DictVectorizer()
+    x = vectorizer.fit_transform(rows)
+    clf = LogisticRegression(C=p["C"], class_weight="balanced", max_iter=5000, tol=1e-6)
+    clf.fit(x, list(labels))
+    names = list(vectorizer.get_feature_names_out())
+    coef = clf.coef_
+    column = {name: j for j, name in enumerate(names)}
+
+    def weights(name: str) -> list[float]:
+        return [round(float(coef[i, column[name]]), 6) for i in range(coef.shape[0])]
+
+    dense = sorted(n for n in names if n.startswith(("r:", "s:", "x:")))
+    blocks = {}
+    for block, terms in idf.items():
+        kept = sorted(t for t in terms if t in column)
+        blocks[block] = {
+            "terms": kept,
+            "idf": [round(terms[t], 6) for t in kept],
+            "coef": [weights(t) for t in kept],
+        }
+    obj: dict[str, Any] = {
+        "format": MODEL_FORMAT,
+        "classes": [str(c) for c in clf.classes_],
+        "intercept": [round(float(v), 6) for v in clf.intercept_],
+        "dense_scale": float(p["dense_scale"]),
+        "threshold": float(p["threshold"]),
+        "gate": bool(p["gate"]),
+        "meta": {
+            "trained_on": len(rows),
+            "params": {k: p[k] for k in ("C", "dense_scale", "min_df", "max_terms")},
+            "char_range": list(CHAR_RANGE),
+        },
+        "dense": {"features": dense, "coef": [weights(n) for n in dense]},
+        "blocks": blocks,
+    }
+    # the pure-Python scorer must reproduce scikit-learn's probabilities on the training set
+    model = RefusalModel.from_json(obj)
+    expected = clf.predict_proba(x)
+    worst = 0.0
+    for row, analysis in zip(expected, analyses, strict=True):
+        got = model.probabilities(analysis)
+        worst = max(worst, *(abs(got[str(c)] - p) for c, p in zip(clf.classes_, row, strict=True)))
+    if worst > 1e-3:
+        raise RuntimeError(f"the JSON model differs from scikit-learn's by {worst:.2g}")
+    obj["meta"]["max_probability_difference"] = float(f"{worst:.2g}")
+    return obj
+
+
+def predict(model: RefusalModel, texts: Iterable[str]) -> list[Detection]:
+    return [detect_refusal(t, model) for t in texts]
+
+
+def cross_validate(
+    records: Sequence[LabelledResponse],
+    params: dict[str, Any] | None = None,
+    folds: int = 5,
+    repeat: int = 0,
+) -> list[Detection]:
+    """Out-of-fold detections for every record (folds by id hash, stratified by persona and
+    label; `repeat` reshuffles them)."""
+    order = sorted(range(len(records)), key=lambda i: split_key(f"cv{repeat}:{records[i].id}"))
+    by_label: dict[str, list[int]] = {}
+    for i in order:
+        by_label.setdefault(f"{records[i].persona}/{records[i].label}", []).append(i)
+    fold_of = {}
+    for members in by_label.values():
+        for rank, i in enumerate(members):
+            fold_of[i] = rank % folds
+    analyses = [analyse(r.response) for r in records]
+    out: list[Detection | None] = [None] * len(records)
+    for k in range(folds):
+        train = [i for i in range(len(records)) if fold_of[i] != k]
+        model = fit(
+            [records[i].response for i in train],
+            [records[i].label for i in train],
+            params,
+            [analyses[i] for i in train],
+        )
+        for i in range(len(records)):
+            if fold_of[i] == k:
+                out[i] = classify(analyses[i], model)
+    return [d for d in out if d is not None]
