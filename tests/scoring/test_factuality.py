@@ -1,4 +1,4 @@
-"""Factuality scoring by meaning (evalkit/scoring/factuality.py): the issue's counter-examples,
+"""Factuality scoring by meaning (evalkit/scoring/factuality/): the issue's counter-examples,
 stance, numbers with units, entities, false premises, fabrication bait, bare "No" references,
 the Score records and their place in the safety scorer, and the rules' precision and recall on
 hand-written model responses with a human's grade (printed: run with -s).

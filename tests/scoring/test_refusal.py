@@ -1,4 +1,4 @@
-"""The refusal classifier (evalkit/scoring/refusal.py) and `evalkit graders eval`.
+"""The refusal classifier (evalkit/scoring/refusal/) and `evalkit graders eval`.
 
 The examples here were written for these tests, in the style of the responses the old pattern
 detector missed (evalkit's own labelled set is in prompts/labelled/refusals/). The targets are
