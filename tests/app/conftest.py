@@ -1,6 +1,6 @@
 """The app's tests hash passwords with argon2id at its least work: the defaults take about half a
 second a hash here, and these tests sign in hundreds of times. What the store hashes with (and
-that a refused sign-in hashes nothing) is tested in tests/test_store_core.py."""
+that a refused sign-in hashes nothing) is tested in tests/store/test_core.py."""
 
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def test_report_renders_and_nothing_runs(
         body = page.inner_text("body")
         assert "<script>window.__xss = 'script'</script>" in body  # shown as text, not run
         assert "Release gates" in body and "Side by side" in body
-        assert page.locator("section").count() == 9
+        assert page.locator("section").count() == 11  # raters and automatic graders included
+        assert "Raters" in body and "Automatic graders" in body
         charts = page.locator("figure svg")
         assert charts.count() >= 6
         box = charts.first.bounding_box()
