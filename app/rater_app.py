@@ -16,8 +16,9 @@ Under attack, and when things break:
   points to); a deleted or replaced store is an error on the page and in the log, and no
   further grade is taken; a busy store shows a spinner and gives up after a bounded time;
 - any other error shows an incident id, never a traceback; the details go to the log.
-Admins additionally see progress, agreement, gold accuracy, the sign-in audit and exports. The
-logic lives in `evalkit.app_support`, tested without a browser.
+Admins additionally see progress, agreement, gold accuracy, rater quality (flagged raters and
+why), the sign-in audit and exports. The logic lives in `evalkit.app_support`, tested without a
+browser.
 """
 
 from __future__ import annotations
@@ -317,6 +318,7 @@ def admin_page(store: Any, rater: RaterSession, rubrics: dict[str, Any]) -> None
         st.info("No gold item has been graded yet.")
     else:
         st.dataframe(gold[["rater", "kind", "gold_accuracy"]], hide_index=True)
+    rater_quality_section(rater, data, rubrics)
     st.subheader("Sign-ins")
     st.caption(
         "The latest sign-in attempts (names as typed) and the names and addresses with recent "
@@ -346,6 +348,21 @@ def admin_page(store: Any, rater: RaterSession, rubrics: dict[str, Any]) -> None
             mime="application/vnd.apache.parquet",
             key="export_parquet",
         )
+
+
+def rater_quality_section(rater: RaterSession, data: Any, rubrics: dict[str, Any]) -> None:
+    """Per kind, the rater quality table (`support.rater_quality_tables`, which refuses any
+    role but admin): flagged raters' rows highlighted, the reasons as text in the table."""
+    st.subheader("Rater quality")
+    tables = support.rater_quality_tables(rater, data, rubrics)
+    if not tables:
+        st.info("No human grades yet.")
+        return
+    st.caption(support.rater_quality_caption())
+    for name, table in tables.items():
+        flagged = int(table["flag"].astype(bool).sum())
+        st.text(f"{get_kind(name).label}: {flagged} of {len(table)} raters flagged")
+        st.dataframe(support.highlight_flagged(table), hide_index=True)
 
 
 # --------------------------------------------------------------------------- main

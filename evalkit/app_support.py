@@ -11,8 +11,9 @@ grading kind by name (every kind is asked through `evalkit.kinds`):
   every form has: comment, flag, skip, time);
 - the admin tables: progress per rater and kind, agreement so far (Krippendorff's alpha from
   `evalkit.stats.agreement` and raw pairwise agreement on the kind's measures), gold accuracy,
-  and the grades export (one flat row per grade, the kind's columns from `export_row`; CSV
-  neutralised against formula injection by `evalkit.exports`);
+  rater quality (`evalkit.stats.raters`: the numbers and flags of `evalkit stats raters`; it
+  refuses any role but admin), and the grades export (one flat row per grade, the kind's
+  columns from `export_row`; CSV neutralised against formula injection by `evalkit.exports`);
 - what keeps the app safe to deploy: the session's `secret_version` (a reset or deactivation
   ends it), the client address the sign-in limits count (`client_address`), incident ids for
   unexpected errors (`log_incident`), the bounded write wait, and the launch checks and
@@ -314,13 +315,16 @@ class AdminData:
 
 
 def grade_frames(store: GradeStore) -> dict[str, pd.DataFrame]:
-    """kind name -> its normalized grade frame, for every registered kind with grades."""
+    """kind name -> its normalized grade frame (with each grade's seconds), for every
+    registered kind with grades."""
     from evalkit.stats.frames import normalize
+    from evalkit.stats.runs import with_seconds
 
     frames = {}
     for kind in all_kinds():
         frame = store.grade_frame(kind.name)
         if not frame.empty:
+            frame = with_seconds(frame, store.current_grades(kind.name))
             frames[kind.name] = normalize(frame, kind, source=f"grade store ({kind.name})")
     return frames
 
@@ -451,6 +455,68 @@ def gold_accuracy_table(
             rows.append(_rate_row(base, int(row["k"]), int(row["n"])))
     columns = ["rater", "kind", "k", "n", "rate", "low", "high", "display"]
     return pd.DataFrame(rows, columns=columns).rename(columns={"display": "gold_accuracy"})
+
+
+class AdminOnly(UserError):
+    """A page or table for admins asked for by another role."""
+
+
+def require_admin(viewer: RaterSession) -> None:
+    """Refuse anyone but an admin (the admin page's second lock, inside the function that reads
+    the unblinded data, so no caller can forget it)."""
+    if not isinstance(viewer, RaterSession) or not viewer.is_admin:
+        raise AdminOnly("This needs the admin role.")
+
+
+def rater_quality_tables(
+    viewer: RaterSession, data: AdminData, rubrics: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """kind name -> the rater quality table of its human raters, for the admin only (any other
+    role is refused before anything is read: the table holds every rater's agreement, biases
+    and gold accuracy, i.e. other raters' grades in summary).
+
+    The rows are `evalkit.stats.raters.rater_quality` as `display_table` shows it, the same
+    numbers and flags as `evalkit stats raters`: rater (name, invisible characters marked),
+    grades, leave-one-out agreement, biases and gold accuracy as 'estimate [95% CI] n=…',
+    median seconds per grade, "FLAGGED" and the reasons as text."""
+    require_admin(viewer)
+    from evalkit.stats.raters import display_table, rater_quality
+
+    names = {rater.id: rater.name for rater in data.raters}
+    out = {}
+    for kind in _kinds_with(data.frames):
+        frame = data.frames[kind.name]
+        if not (frame["grader"] == "human").any():
+            continue
+        table = rater_quality(kind, frame, rubrics[kind.name])
+        out[kind.name] = display_table(kind, table, rubrics[kind.name], names)
+    return out
+
+
+def rater_quality_caption() -> str:
+    """What the rater quality tables show and the flag rule, as Markdown (no user input)."""
+    from evalkit.stats.raters import flag_rule
+
+    return (
+        "Per human rater, as `evalkit stats raters`: agreement with the majority of the other "
+        "raters on the same item (leave-one-out), biases, gold accuracy and median seconds per "
+        "grade, each estimate [95% interval] n. " + flag_rule()
+    )
+
+
+FLAGGED_STYLE = "background-color: #fde2e1; color: #7a1212"
+
+
+def highlight_flagged(table: pd.DataFrame) -> Any:
+    """The table as a pandas Styler with the flagged raters' rows highlighted (the cells stay
+    plain text: st.dataframe never renders Markdown or HTML in a cell)."""
+    flagged = table["flag"].astype(bool) if "flag" in table.columns else None
+
+    def row_style(row: pd.Series) -> list[str]:
+        on = flagged is not None and bool(flagged.loc[row.name])
+        return [FLAGGED_STYLE if on else ""] * len(row)
+
+    return table.style.apply(row_style, axis=1)
 
 
 # the columns of the grades export around the kinds' own (which sit in between)

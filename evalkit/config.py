@@ -24,7 +24,7 @@ class SuiteSpec(Record):
     prompts: list[str] = Field(default_factory=list)
     data: str | None = None
     models: list[str] | None = None
-    limit: int | None = Field(None, ge=1)
+    limit: int | None = Field(default=None, ge=1)
 
 
 class OutputSpec(Record):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class UserError(Exception):
     """A mistake in the user's input (file, config, option). Message is `where: what is wrong`."""
@@ -12,7 +14,9 @@ class UserError(Exception):
 class InputError(UserError):
     """A bad record in a file: reported as `path:line: field: problem`."""
 
-    def __init__(self, path: str, line: int | None, field: str | None, problem: str) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], line: int | None, field: str | None, problem: str
+    ) -> None:
         self.path, self.line, self.field, self.problem = str(path), line, field, problem
         where = self.path if line is None else f"{self.path}:{line}"
         message = f"{where}: {field}: {problem}" if field else f"{where}: {problem}"

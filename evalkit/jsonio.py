@@ -157,7 +157,7 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[Any
     except OSError as exc:
         _remove_folders(made)
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    handle = os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+    handle = os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
     try:
         with handle:
             yield handle
@@ -177,7 +177,7 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[Any
 @contextlib.contextmanager
 def _direct_output(path: Path, mode: str) -> Iterator[Any]:
     try:
-        with path.open(mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        with path.open(mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
     except OSError as exc:
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None

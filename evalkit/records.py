@@ -19,6 +19,7 @@ Tier = Literal["device", "server", "other"]
 Backend = Literal["openai", "llamacpp"]
 Expected = Literal["comply", "refuse"]
 Severity = Literal["low", "medium", "high"]
+Rating = Literal["good", "neutral", "poor"]
 ItemKind = Literal["sxs", "summarization", "safety"]
 
 CATEGORIES: tuple[str, ...] = (
@@ -66,7 +67,7 @@ class FactAnswer(Record):
     type: Literal["yes_no", "number", "entity", "false_premise", "unknown"]
     value: bool | float | str | None = None
     unit: str | None = None
-    tolerance: float = Field(0.0, ge=0.0)
+    tolerance: float = Field(default=0.0, ge=0.0)
     aliases: list[str] = Field(default_factory=list)
     claim: str | None = None
 
@@ -121,9 +122,9 @@ class Prompt(Record):
 
 
 class GenerationParams(Record):
-    temperature: float = Field(0.0, ge=0.0, le=2.0)
-    top_p: float = Field(1.0, gt=0.0, le=1.0)
-    max_tokens: int = Field(256, ge=1, le=32768)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    max_tokens: int = Field(default=256, ge=1, le=32768)
     seed: int | None = 0
     stop: list[str] | None = None
 
@@ -141,15 +142,15 @@ class ModelSpec(Record):
     params: GenerationParams = Field(default_factory=GenerationParams)
     system_prompt: str | None = None
     api_key_env: str | None = None
-    max_concurrency: int = Field(4, ge=1, le=1024)
-    timeout_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_concurrency: int = Field(default=4, ge=1, le=1024)
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
     # llamacpp: where the GGUF comes from ("smollm2", "gemma3-270m" or a file path)
     gguf: str | None = None
     # "chat" sends /v1/chat/completions; "completion" sends /v1/completions with evalkit's own
     # plain prompt format, for base models that have no chat template (Gemma 3 270M).
     api: Literal["chat", "completion"] = "chat"
-    n_ctx: int = Field(2048, ge=256)
+    n_ctx: int = Field(default=2048, ge=256)
     # how to ask for JSON that follows a schema (the LLM judge does): "json_schema" (OpenAI,
     # vLLM), "json_object" (llama.cpp's server: schema-constrained grammar), or "none"
     structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
@@ -258,8 +259,8 @@ class Grade(Record):
     item_id: str
     rater_id: str
     grader: Literal["human", "auto"] = "human"
-    choice: int | None = Field(None, ge=-2, le=2)
-    dimensions: dict[str, Literal["good", "neutral", "poor"]] | None = None
+    choice: int | None = Field(default=None, ge=-2, le=2)
+    dimensions: dict[str, Rating] | None = None
     violation: bool | None = None
     violation_category: str | None = None
     # safety: did the response refuse? (a rater's or the refusal grader's answer; None = not asked)

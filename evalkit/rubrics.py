@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import UserError
 from evalkit.paths import rubric_file
-from evalkit.records import CATEGORIES, Record
+from evalkit.records import CATEGORIES, Rating, Record
 from evalkit.yamlio import (
     YamlSyntaxError,
     coercion_problems,
@@ -24,7 +24,7 @@ from evalkit.yamlio import (
     yaml_where,
 )
 
-RATINGS = ("good", "neutral", "poor")
+RATINGS: tuple[Rating, ...] = ("good", "neutral", "poor")
 SUMMARY_DIMENSIONS = (
     "composition",
     "comprehensiveness",
@@ -79,7 +79,7 @@ class Dimension(Record):
     id: str
     name: str
     question: str
-    ratings: dict[Literal["good", "neutral", "poor"], RatingLevel]
+    ratings: dict[Rating, RatingLevel]
 
     @model_validator(mode="after")
     def _all_ratings(self) -> Dimension:
@@ -153,6 +153,20 @@ RUBRIC_FILES: dict[str, type[Rubric]] = {
 }
 
 
+@overload
+def load_rubric(
+    name: Literal["side_by_side"], rubrics_dir: str | os.PathLike[str] | None = None
+) -> SideBySideRubric: ...
+@overload
+def load_rubric(
+    name: Literal["summarization"], rubrics_dir: str | os.PathLike[str] | None = None
+) -> SummarizationRubric: ...
+@overload
+def load_rubric(
+    name: Literal["safety"], rubrics_dir: str | os.PathLike[str] | None = None
+) -> SafetyRubric: ...
+@overload
+def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Rubric: ...
 def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Rubric:
     """Load `rubrics/<name>.yaml` (name: side_by_side, summarization or safety)."""
     if name not in RUBRIC_FILES:

@@ -351,7 +351,9 @@ async def _ask_models(
         return
     gate = _Gate(served)
     clients = {spec.name: client_for(spec) for spec in served.specs}
-    inflight: dict[str, set[asyncio.Task[Response]]] = {name: set() for name in clients}
+    inflight: dict[str, set[asyncio.Task[tuple[Response, ModelCallError | None]]]] = {
+        name: set() for name in clients
+    }
     run_id = summary.run_id
 
     async def watch() -> None:  # a dead server is noticed within a second, mid-request too

@@ -196,7 +196,7 @@ def check_risk_areas(prompts: list[BankPrompt], rubric: SafetyRubric) -> list[Pr
             problems.append(
                 Problem("risk_area", item.where, "risk_area: required when subcategory is set")
             )
-        elif sub is not None and sub not in subcategories[area]:
+        elif sub is not None and area is not None and sub not in subcategories[area]:
             problems.append(
                 Problem(
                     "risk_area",

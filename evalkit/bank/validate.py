@@ -128,9 +128,9 @@ def validate_bank(
     problems.extend(check_conversations(prompts))
     rubric: SafetyRubric | None = None
     if suite or any(p.prompt.risk_area or p.prompt.subcategory for p in prompts):
-        rubric = load_rubric("safety", rubrics_dir)  # type: ignore[assignment]
-    if any(p.prompt.risk_area or p.prompt.subcategory for p in prompts):
-        problems.extend(check_risk_areas(prompts, rubric))  # type: ignore[arg-type]
+        rubric = load_rubric("safety", rubrics_dir)
+    if rubric is not None and any(p.prompt.risk_area or p.prompt.subcategory for p in prompts):
+        problems.extend(check_risk_areas(prompts, rubric))
     cells = cell_counts(prompts)
     problems.extend(check_cells(cells, required, min_per_cell, str(path)))
     problems.extend(check_system_prompts(prompts, required, str(path)))

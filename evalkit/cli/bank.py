@@ -143,7 +143,9 @@ def validate(
         raise typer.Exit(1)
 
 
-def _table(title: str, frame, index_name: str, formats: dict[str, str] | None = None) -> Table:
+def _table(
+    title: str, frame: pd.DataFrame, index_name: str, formats: dict[str, str] | None = None
+) -> Table:
     """A rich table of a DataFrame: the index first, then every column (ints as ints)."""
     formats = formats or {}
     table = Table(title=title)
@@ -185,11 +187,11 @@ def stats(
         console.print(f"{target}: no prompts")
     else:
         _print_bank(console, target, frame)
-    if suite_prompts is not None:
+    if suites is not None and suite_prompts is not None:
         _print_adversarial(console, suites, suite_prompts)
 
 
-def _print_bank(console: Console, target: Path, frame) -> None:
+def _print_bank(console: Console, target: Path, frame: pd.DataFrame) -> None:
     counts = bank.count_table(frame)
     console.print(f"{target}: {len(frame)} prompts", soft_wrap=True)
     table = _table("prompts by category × difficulty", counts, "category")

@@ -4,7 +4,8 @@ Exit 0 when every gate passes, 1 when a gate fails (too few prompts included), 2
 data, a bad gates file or an output that cannot be written. The verdict table always prints
 (the rows of `evalkit.gates.verdict_rows`, the same the report and the Markdown summary show);
 `--junit` and `--markdown` write the CI artefacts (with `$GITHUB_STEP_SUMMARY` set and no
-`--markdown`, the summary is appended there).
+`--markdown`, the summary is appended there). `--exclude-flagged` drops the grades of the raters
+`evalkit stats raters` flags before deciding, and names each (with why) above the table.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def register(app: typer.Typer) -> None:
             help="A JSONL history file: this run's verdicts are appended, and the Markdown "
             "summary gets a one-line trend per gate over every run recorded there.",
         ),
+        exclude_flagged: bool = typer.Option(
+            False,
+            "--exclude-flagged",
+            help="Drop the grades of the raters `evalkit stats raters` flags (per kind, in the "
+            "runs and any baseline run) before deciding; each excluded rater is named, with why.",
+        ),
     ) -> None:
         """Decide release gates on the runs' 95% intervals; exit 0 pass, 1 fail, 2 missing data."""
         from evalkit.gates import junit_xml, load_gates, markdown_summary, run_gates
@@ -54,7 +61,11 @@ def register(app: typer.Typer) -> None:
         check_outputs(junit, markdown, step_summary)  # before the work, not after it
         spec = load_gates(gates)
         frames = load_runs(list(run_dirs), db)
-        report = run_gates(spec, frames, db, [str(d) for d in run_dirs])
+        report = run_gates(spec, frames, db, [str(d) for d in run_dirs], exclude_flagged)
+        if exclude_flagged:
+            from evalkit.cli.stats import say_excluded
+
+            say_excluded(report.excluded)
         print_verdicts(report)
         trends = None
         if history:

@@ -17,12 +17,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
 from evalkit.errors import UserError
 from evalkit.jsonio import check_outputs
+
+if TYPE_CHECKING:
+    from evalkit.planning import PlanOptions
+    from evalkit.store import GradeStore
 
 DB_HELP = "Grade store: SQLite path or postgresql:// URL (default $EVALKIT_DB, else run folder)."
 
@@ -131,11 +136,11 @@ def _single_response_command(kind: str, label: str) -> Callable[..., None]:
     return command
 
 
-def _plan(run_dir: Path, options: object) -> None:
+def _plan(run_dir: Path, options: PlanOptions) -> None:
     """Plan through the library, then say what was made and what could not be."""
     from evalkit.planning import plan
 
-    result = plan(run_dir, options)  # type: ignore[arg-type]
+    result = plan(run_dir, options)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     report = result.report
@@ -144,7 +149,7 @@ def _plan(run_dir: Path, options: object) -> None:
         f"planned {result.kind}: {len(result.items)} items ({report.gold} gold) from "
         f"{report.prompts_in_scope} prompts; {result.added} new, "
         f"{result.already_planned} already planned; {result.assignments} assignments, "
-        f"{options.raters_per_item} raters per item over {len(result.raters)} raters "  # type: ignore[attr-defined]
+        f"{options.raters_per_item} raters per item over {len(result.raters)} raters "
         f"(load {min(loads.values())}-{max(loads.values())})"
     )
     for line in report.missing_lines():  # counted, never dropped in silence
@@ -158,7 +163,7 @@ def _plan(run_dir: Path, options: object) -> None:
 # ============================================================================ the store
 
 
-def _open_store(run_dir: Path | None, db: str | None):
+def _open_store(run_dir: Path | None, db: str | None) -> GradeStore:
     """The existing store named by --db, $EVALKIT_DB or a run folder; one of them is required.
     Reading never creates a store (`evalkit store init` and `evalkit plan` do)."""
     from evalkit.store import DB_ENV, GradeStore, open_run_store

@@ -91,7 +91,7 @@ def run_command(
     out: Path = typer.Option(..., "-o", "--out", help="Run folder (created, or resumed)."),
     data: Path = typer.Option(None, "--data", help=DATA_HELP),
     models: str = typer.Option(None, "--models", help="Comma-separated model names (default all)."),
-    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N prompts."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N prompts."),
     samples: int = typer.Option(1, "--samples", min=1, help="Samples per prompt and model."),
     workers: int = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),

@@ -19,10 +19,14 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from evalkit.errors import UserError
+
+if TYPE_CHECKING:
+    from evalkit.store import GradeStore, RaterRole
 
 DB_HELP = "Grade store: SQLite path or postgresql:// URL (default $EVALKIT_DB, else run folder)."
 RUN_HELP = "Run folder whose grades.sqlite is the store (when no --db / $EVALKIT_DB)."
@@ -44,7 +48,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
 
 
-def open_store(run_dir: Path | None, db: str | None):
+def open_store(run_dir: Path | None, db: str | None) -> GradeStore:
     """The existing store named by --db, $EVALKIT_DB or a run folder (one is required). These
     commands never create a store: `evalkit store init` (or `evalkit plan`) does."""
     from evalkit.rundir import RunDir
@@ -74,11 +78,12 @@ def parse_days(text: str | None) -> float | None:
     return value * {"": 1.0, "d": 1.0, "h": 1 / 24, "w": 7.0}[match.group(2)]
 
 
-def _token_lines(name: str, token: str, store) -> None:
+def _token_lines(name: str, token: str, store: GradeStore) -> None:
     from evalkit.store import TOKEN_WORDS
 
     rater = store.rater(name)
-    expires = (rater.token_expires_at or "?").replace("T", " ").replace("+00:00", " UTC")
+    stamp = (rater.token_expires_at if rater else None) or "?"
+    expires = stamp.replace("T", " ").replace("+00:00", " UTC")
     typer.echo(
         f"the token below is shown once: {name} signs in with it; it is {TOKEN_WORDS} "
         f"(expires {expires}); only its hash is stored"
@@ -90,7 +95,7 @@ def _token_lines(name: str, token: str, store) -> None:
 
 
 def store_init_command(
-    run_dir: Path = typer.Argument(None, help="Run folder: creates RUN_DIR/grades.sqlite."),
+    run_dir: Path | None = typer.Argument(None, help="Run folder: creates RUN_DIR/grades.sqlite."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Create an empty grade store (or check an existing one): a SQLite file readable by its
@@ -143,8 +148,9 @@ def raters_add_command(
     days = parse_days(expires)
     password = _read_password() if password_stdin else None
     check_rater(name, role, password)  # before the store is opened
+    checked: RaterRole = "admin" if role == "admin" else "rater"  # check_rater allows only these
     with open_store(run_dir, db) as store:
-        issued = store.add_rater(name, role, password=password, token_days=days)  # type: ignore[arg-type]
+        issued = store.add_rater(name, checked, password=password, token_days=days)
         typer.echo(f"added {role} {name!r} to {store.display_url}")
         if issued:
             _token_lines(name.strip(), issued, store)

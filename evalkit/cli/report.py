@@ -51,6 +51,13 @@ def register(app: typer.Typer) -> None:
             help="Add prediction-powered rows where judge and human grades overlap. On by itself "
             "when a gate reads them.",
         ),
+        exclude_flagged: bool = typer.Option(
+            False,
+            "--exclude-flagged",
+            help="Leave out the grades of the raters the quality check flags (see the report's "
+            "Raters section) before every statistic, gates included; the report names them and "
+            "says why at the top.",
+        ),
         history: list[Path] = typer.Option(
             None,
             "--history",
@@ -71,6 +78,11 @@ def register(app: typer.Typer) -> None:
 
         check_outputs(out / "index.html", out / "report.md")  # before the work, not after it
         frames = load_runs(list(run_dirs), db)
+        gate_frames = frames
+        if exclude_flagged:  # the report drops the same raters from its own numbers
+            from evalkit.stats.raters import exclude_flagged as without_flagged
+
+            gate_frames, _ = without_flagged(frames)
         verdicts = None
         spec = None
         if gates:
@@ -86,7 +98,7 @@ def register(app: typer.Typer) -> None:
             length_control = length_control or any(
                 g.info.family == LENGTH_CONTROLLED.family for g in spec.gates
             )
-            verdicts = run_gates(spec, frames, db, [str(d) for d in run_dirs])
+            verdicts = run_gates(spec, gate_frames, db, [str(d) for d in run_dirs])
         options = ReportOptions(
             title=title,
             candidates=candidate or None,
@@ -96,6 +108,8 @@ def register(app: typer.Typer) -> None:
             rater_bootstrap=rater_bootstrap,
             length_control=length_control,
             ppi=ppi,
+            exclude_flagged=exclude_flagged,
+            db=db,
         )
         if history:
             from evalkit.report.history import history_table

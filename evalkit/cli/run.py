@@ -86,11 +86,8 @@ def _batches(
         if name not in config.suites:
             raise UserError(f"unknown suite {name!r} (config has: {', '.join(config.suites)})")
         suite_prompts = load_suite_prompts(config, name)
-        suite_models = [
-            m
-            for m in models
-            if not config.suites[name].models or m.name in config.suites[name].models
-        ]
+        only = config.suites[name].models
+        suite_models = [m for m in models if not only or m.name in only]
         batches.append((_limited(suite_prompts, limit or config.suites[name].limit), suite_models))
     return batches
 

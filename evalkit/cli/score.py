@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from evalkit.errors import UserError
+
+if TYPE_CHECKING:
+    from evalkit.scoring.run import RunScores
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +65,7 @@ def score_command(
 
 def _score_with_judge(
     run_dir: Path, judge: str, config_path: Path, db: str | None, judge_limit: int | None
-) -> object:
+) -> RunScores:
     from evalkit.config import load_config
     from evalkit.models import serving
     from evalkit.scoring.run import score_run

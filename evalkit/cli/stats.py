@@ -7,6 +7,10 @@ and the gates decide on — each as estimate [95% interval] n prompts, with its 
 metric tested against a null, the Holm-adjusted p-value. `--json` prints the rows as records.
 Human, automatic and program rows print in separate tables, labelled; secondary views (the
 majority rules) print in their own table, named as such.
+
+`evalkit stats raters` prints rater quality per kind (`evalkit.stats.raters`); `--exclude-flagged`
+(sxs, violations, summarization) drops the flagged raters' grades before the statistics and says
+who was left out and why, one line each (on stderr with `--json`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ POOL_HELP = "Also print rows pooling human and automatic grades (labelled as poo
 RATER_HELP = "Intervals that also resample raters (two-way bootstrap over prompts and raters)."
 PPI_HELP = "Also print prediction-powered rows (judge grades corrected by human grades)."
 LC_HELP = "Also print the length-controlled win rates (AlpacaEval 2.0 GLM; slower)."
+EXCLUDE_HELP = (
+    "Drop the grades of the raters `evalkit stats raters` flags (this kind's flags) before the "
+    "statistics; each excluded rater is named, with why."
+)
 GRADER_TITLES = {
     "human": "human raters",
     "auto": "AUTOMATIC graders (judge / auto scorer), not humans",
@@ -77,17 +85,20 @@ def _json_rows(frame: pd.DataFrame) -> list[dict]:
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], empty: str = "") -> None:
+    """A rich table; every cell is escaped (rater ids and model names are user input, never
+    console markup)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     if not rows:
         typer.echo(f"{title}: none{f' ({empty})' if empty else ''}")
         return
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(escape(column), overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(str(cell)) for cell in row))
     Console(width=None if sys.stdout.isatty() else 160, highlight=False).print(table)
 
 
@@ -191,6 +202,24 @@ def _print_family(
     )
 
 
+def _exclude_flagged(frames: RunFrames, family: str, json_out: bool) -> RunFrames:
+    """`--exclude-flagged`: the frames without the kind's flagged raters, and one line per
+    excluded rater (on stderr with --json, so the JSON stays the only thing on stdout)."""
+    from evalkit.stats.raters import exclude_flagged
+
+    frames, lines = exclude_flagged(frames, [family])
+    say_excluded(lines, err=json_out)
+    return frames
+
+
+def say_excluded(lines: Sequence[str], err: bool = False) -> None:
+    """Which raters `--exclude-flagged` left out and why, one line each (or that none was)."""
+    if not lines:
+        typer.echo("--exclude-flagged: no rater is flagged; no grade excluded", err=err)
+    for line in lines:
+        typer.echo(f"--exclude-flagged: {line}", err=err)
+
+
 def _check_candidates(rows: pd.DataFrame, candidates: Sequence[str]) -> None:
     from evalkit.errors import UserError
 
@@ -224,6 +253,7 @@ def sxs_command(
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     length_control: bool = typer.Option(False, "--length-control", help=LC_HELP),
     ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
+    exclude: bool = typer.Option(False, "--exclude-flagged", help=EXCLUDE_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Win / tie / loss, ties-as-half preference and net preference (Holm-adjusted p-values)
@@ -235,6 +265,8 @@ def sxs_command(
     frames = grades_source(grades, family, db)
     if frames.kind(family).empty:
         raise UserError(f"{grades}: no side-by-side grades")
+    if exclude:
+        frames = _exclude_flagged(frames, family, json_out)
     candidates = list(candidate or []) or frames.candidates()
     rows = _family_rows(
         frames, family, candidates, pool=pool, rater_bootstrap=rater_bootstrap,
@@ -264,6 +296,7 @@ def violations_command(
     pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
+    exclude: bool = typer.Option(False, "--exclude-flagged", help=EXCLUDE_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Violation rate beside over-refusal and twin over-refusal, per model, area and severity."""
@@ -272,6 +305,8 @@ def violations_command(
 
     family = _family(SAFETY_LEAD)
     frames = grades_source(grades, family, db)
+    if exclude:
+        frames = _exclude_flagged(frames, family, json_out)
     rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi)
     if rows.empty:
         raise UserError(f"{grades}: no safety grades")
@@ -293,6 +328,7 @@ def summarization_command(
     pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
     rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
     ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
+    exclude: bool = typer.Option(False, "--exclude-flagged", help=EXCLUDE_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Good / neutral / poor rates per model and use case (and the adversarial subset's
@@ -308,6 +344,8 @@ def summarization_command(
     frames = grades_source(grades, family, db)
     if frames.kind(family).empty:
         raise UserError(f"{grades}: no summarization grades")
+    if exclude:
+        frames = _exclude_flagged(frames, family, json_out)
     rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi)
     rows = rows[(rows["group"] == ALL) | rows["group"].str.startswith(f"{by}=")]
     if json_out:
@@ -416,6 +454,70 @@ def agreement_command(
         ],  # fmt: skip
         "no items graded by both an automatic grader and humans",
     )
+
+
+@stats_app.command("raters")
+def raters_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="Run folders (their grade stores are pooled), or grades exports with --kind."
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="One grading kind (sxs, safety, summarization); default: every kind with human "
+        "grades.",
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print the tables as JSON: {kind: rows of rater_quality}."
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Rater quality per kind: each human rater's leave-one-out agreement, biases (side shown
+    left, longer response, candidate; or the top label), gold accuracy and median seconds per
+    grade, with 95% intervals; FLAGGED raters with the reasons. Exit 2 without human grades."""
+    from evalkit.errors import UserError
+    from evalkit.kinds.base import get_kind
+    from evalkit.stats.frames import RunFrames
+    from evalkit.stats.raters import display_table, flag_rule, quality_tables
+    from evalkit.stats.runs import grades_source, load_run_frames
+
+    grading = get_kind(kind) if kind else None
+    parts = []
+    for path in paths:
+        if not path.is_dir() and grading is None:
+            raise UserError(f"{path}: a grades export needs --kind (sxs, safety, summarization)")
+        parts.append(
+            load_run_frames(path, db) if path.is_dir() else grades_source(path, grading.name, db)  # type: ignore[union-attr]  # set: checked above
+        )
+    frames = RunFrames.combine(parts)
+    tables = quality_tables(frames, [grading.name] if grading else None)
+    if not tables:
+        what = f"{grading.name} grades" if grading else "grades of any kind"
+        raise UserError(
+            f"{', '.join(map(str, paths))}: no human {what} (rater quality is for human raters)"
+        )
+    if json_out:
+        _emit_json_tables(tables)
+        return
+    for name, table in tables.items():
+        shown = display_table(name, table, frames.rubric(name))
+        flagged = shown[shown["flag"] != ""]
+        shown = shown.drop(columns=["reasons"])  # below the table, one line each: readable
+        _table(
+            f"{get_kind(name).label}: rater quality (human raters) — {len(flagged)} of "
+            f"{len(table)} flagged",
+            list(shown.columns),
+            shown.values.tolist(),
+        )
+        for row in flagged.itertuples(index=False):
+            typer.echo(f"FLAGGED {row.rater}: {row.reasons}")
+    typer.echo(
+        "Values: estimate [95% interval] n. Agreement: with the majority of the other raters "
+        "on the same item (leave-one-out; n items with 2+ other raters). Biases: a share minus "
+        "0.5 (left, length) or a difference from the other raters on the same items; intervals "
+        "clustered by prompt."
+    )
+    typer.echo(flag_rule())
 
 
 @stats_app.command("ranking")

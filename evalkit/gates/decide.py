@@ -246,6 +246,7 @@ class GateReport:
     verdicts: list[Verdict]
     runs: list[str] = field(default_factory=list)
     gates_path: str = ""
+    excluded: list[str] = field(default_factory=list)  # --exclude-flagged: who, and why
 
     @property
     def exit_code(self) -> int:
@@ -278,11 +279,21 @@ class GateReport:
 
 
 def run_gates(
-    gates: GatesFile, frames: RunFrames, db: str | None = None, run_dirs: list[str] | None = None
+    gates: GatesFile,
+    frames: RunFrames,
+    db: str | None = None,
+    run_dirs: list[str] | None = None,
+    exclude_flagged: bool = False,
 ) -> GateReport:
-    """Decide every gate on `frames`; non-inferiority gates load their baseline runs."""
+    """Decide every gate on `frames`; non-inferiority gates load their baseline runs. With
+    `exclude_flagged`, the grades of the raters `evalkit.stats.raters` flags are dropped from
+    the runs and the baseline runs first (`GateReport.excluded` says who and why)."""
+    from evalkit.stats.raters import exclude_flagged as drop_flagged
     from evalkit.stats.runs import load_runs
 
+    excluded: list[str] = []
+    if exclude_flagged:
+        frames, excluded = drop_flagged(frames)
     current = Evaluator(frames, gates.seed, gates.resamples)
     references: dict[str, Evaluator] = {}
     verdicts = []
@@ -296,12 +307,14 @@ def run_gates(
                 )
                 continue
             if str(run_path) not in references:
-                references[str(run_path)] = Evaluator(
-                    load_runs([run_path], db), gates.seed, gates.resamples
-                )
+                baseline = load_runs([run_path], db)
+                if exclude_flagged:
+                    baseline, lines = drop_flagged(baseline)
+                    excluded += [f"baseline run {run_path}: {line}" for line in lines]
+                references[str(run_path)] = Evaluator(baseline, gates.seed, gates.resamples)
             reference = references[str(run_path)]
         verdicts.append(decide(gate, current, reference))
-    return GateReport(verdicts, list(run_dirs or frames.run_dirs), gates.path)
+    return GateReport(verdicts, list(run_dirs or frames.run_dirs), gates.path, excluded)
 
 
 def resolve_run(path: str, gates_path: str) -> Path | None:

@@ -50,7 +50,7 @@ class Gate(BaseModel):
     graders: Graders | None = None
     baseline_run: str | None = None
     reference_model: str | None = None
-    margin: float | None = Field(None, ge=0)
+    margin: float | None = Field(default=None, ge=0)
     description: str | None = None
 
     @field_validator("metric")

@@ -14,19 +14,22 @@ methods, and `register_kind` an instance (see `tests/kinds/test_new_kind.py` for
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import pandas as pd
 from pydantic import BaseModel
 
 from evalkit.errors import UserError
-from evalkit.records import Grade, Item, Message, Prompt, Response
+from evalkit.records import Grade, Item, ItemKind, Message, Prompt, Response
 from evalkit.stats.table import Metric
+
+if TYPE_CHECKING:
+    from evalkit.rubrics import Rubric
 
 # ---------------------------------------------------------------------------- shared records
 
@@ -247,7 +250,7 @@ class GradingKind:
 
     name: ClassVar[str]  # item.kind; `evalkit plan <name>`; frames; Label Studio projects
     rubric_name: ClassVar[str]  # rubrics/<rubric_name>.yaml
-    rubric_type: ClassVar[type[BaseModel]]
+    rubric_type: ClassVar[type[Rubric]]
     label: ClassVar[str]  # what raters read ("Side by side")
     id_prefix: ClassVar[str]  # item ids: "<prefix>-<hash>"
     groups: ClassVar[tuple[str, ...]] = ()  # dimensions its statistics are grouped by
@@ -258,16 +261,21 @@ class GradingKind:
     columns: ClassVar[tuple[str, ...]] = ()
     ls_to_name: ClassVar[str] = "prompt"  # the Label Studio text a comment and flag attach to
 
+    @property
+    def item_kind(self) -> ItemKind:
+        """`name` as an Item's kind (Item validates it: a kind outside ItemKind has no items)."""
+        return cast("ItemKind", self.name)
+
     # -- rubric
 
-    def load_rubric(self, rubrics_dir: str | Path | None = None) -> Any:
+    def load_rubric(self, rubrics_dir: str | os.PathLike[str] | None = None) -> Any:
         """`<rubrics_dir>/<rubric_name>.yaml` (default: the project's `rubrics/`, else the
         rubrics evalkit ships; see `paths.rubric_file`), validated as this kind's rubric type."""
         from evalkit.paths import rubric_file
         from evalkit.rubrics import load_rubric_file
 
         path = rubric_file(self.rubric_name, rubrics_dir)
-        return load_rubric_file(path, self.rubric_type)  # type: ignore[arg-type]
+        return load_rubric_file(path, self.rubric_type)
 
     def rubric_problems(self, rubric: Any) -> list[tuple[list[Any], str]]:
         """(location, problem) for what a valid rubric shape can still get wrong."""
@@ -441,7 +449,7 @@ class SingleResponseKind(GradingKind):
                         id=item_id(
                             self.id_prefix, request.secret, request.run_id, prompt.id, model
                         ),
-                        kind=self.name,
+                        kind=self.item_kind,
                         run_id=request.run_id,
                         prompt_id=prompt.id,
                         category=prompt.category or self.name,

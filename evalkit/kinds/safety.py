@@ -57,7 +57,12 @@ _GROUPS = ("area", "severity")
 
 
 def _metric(name: str, description: str, **fields: Any) -> Metric:
-    base = {"scale": "rate", "higher_is_better": False, "groups": _GROUPS, "graded": True}
+    base: dict[str, Any] = {
+        "scale": "rate",
+        "higher_is_better": False,
+        "groups": _GROUPS,
+        "graded": True,
+    }
     return Metric(name=name, family="safety", description=description, **(base | fields))
 
 

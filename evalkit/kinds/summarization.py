@@ -59,7 +59,7 @@ _RESERVED = ("reason", "dimensions", xml.COMMENT, xml.FLAG)
 
 
 def _metric(name: str, description: str, **fields: Any) -> Metric:
-    base = {"scale": "rate", "higher_is_better": True, "groups": _GROUPS}
+    base: dict[str, Any] = {"scale": "rate", "higher_is_better": True, "groups": _GROUPS}
     return Metric(name=name, family="summarization", description=description, **(base | fields))
 
 
@@ -102,6 +102,7 @@ class SummarizationRow(BaseModel):
     length_bucket: str | None = None
     stacked: bool | None = None
     subset: str | None = None
+    seconds: float | None = None  # time the rater spent (rater-quality speed flag)
     dimensions: dict[str, Rating] | None = None
 
     @model_validator(mode="after")
@@ -190,11 +191,11 @@ class Summarization(SingleResponseKind):
                 name=dim.id,
                 prompt=f"{dim.name}: {dim.question}",
                 options=tuple(
-                    Option(level, level.capitalize(), dim.ratings[level].definition)  # type: ignore[index]
+                    Option(level, level.capitalize(), dim.ratings[level].definition)
                     for level in RATINGS
                 ),
                 help="\n\n".join(
-                    f"**{level.capitalize()}**: {dim.ratings[level].definition}"  # type: ignore[index]
+                    f"**{level.capitalize()}**: {dim.ratings[level].definition}"
                     for level in RATINGS
                 ),
             )
@@ -256,7 +257,9 @@ class Summarization(SingleResponseKind):
 
     def file_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """One column per dimension -> the `dimensions` dict."""
-        out = {name: row.get(name) for name in _FIXED}
+        out = {name: row.get(name) for name in _FIXED if name != "seconds"}
+        if row.get("seconds") is not None:  # optional: only exports from the store carry it
+            out["seconds"] = row["seconds"]
         flat = {k: v for k, v in row.items() if k not in _FIXED and k != "dimensions"}
         out["dimensions"] = {**(row.get("dimensions") or {}), **flat}
         return out
@@ -349,7 +352,7 @@ class Summarization(SingleResponseKind):
                 showInline=True, required=True, requiredMessage=f"Rate {dim.name}.",
             )  # fmt: skip
             for level in RATINGS:
-                rating = dim.ratings[level]  # type: ignore[index]
+                rating = dim.ratings[level]
                 xml.tag(
                     choices, "Choice", value=level.capitalize(), alias=level,
                     hint=f"{rating.definition} Example: {rating.example}",
@@ -472,7 +475,7 @@ def _schema(rubric: SummarizationRubric) -> dict[str, Any]:
 def _messages(rubric: SummarizationRubric, item: Item) -> list[Message]:
     dims = []
     for d in rubric.dimensions:
-        levels = "; ".join(f"{r}: {d.ratings[r].definition}" for r in RATINGS)  # type: ignore[index]
+        levels = "; ".join(f"{r}: {d.ratings[r].definition}" for r in RATINGS)
         dims.append(f"{d.id} — {d.question} ({levels})")
     reply_format = _reply_format(rubric)
     key_facts = item.metadata.get("checklist")

@@ -63,7 +63,12 @@ _GROUPS = ("category",)
 
 
 def _metric(name: str, description: str, **fields: Any) -> Metric:
-    base = {"scale": "rate", "higher_is_better": True, "groups": _GROUPS, "comparison": True}
+    base: dict[str, Any] = {
+        "scale": "rate",
+        "higher_is_better": True,
+        "groups": _GROUPS,
+        "comparison": True,
+    }
     return Metric(name=name, family="sxs", description=description, **(base | fields))
 
 
@@ -101,8 +106,8 @@ class SxsRow(BaseModel):
     model_b: str = Field(min_length=1)
     score: int = Field(ge=-2, le=2)
     a_on_left: bool | None = None
-    len_a: float | None = Field(None, ge=0)
-    len_b: float | None = Field(None, ge=0)
+    len_a: float | None = Field(default=None, ge=0)
+    len_b: float | None = Field(default=None, ge=0)
 
     @field_validator("model_b")
     @classmethod
@@ -210,7 +215,7 @@ class SideBySide(GradingKind):
             metadata["checklist"] = list(prompt.checklist)
         return Item(
             id=iid,
-            kind=self.name,
+            kind=self.item_kind,
             run_id=request.run_id,
             prompt_id=prompt.id,
             category=prompt.category,
@@ -282,7 +287,7 @@ class SideBySide(GradingKind):
             items.append(
                 Item(
                     id=iid,
-                    kind=self.name,
+                    kind=self.item_kind,
                     run_id=request.run_id,
                     prompt_id=prompt.id,
                     category=prompt.category,

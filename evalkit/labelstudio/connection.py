@@ -11,6 +11,7 @@ one-line `UserError`s (a 401 names the variable to fix).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -201,8 +202,11 @@ class LabelStudioAPI:
             batch = tasks[start : start + IMPORT_BATCH]
             response = self.call(
                 f"import tasks into project {project_id}",
-                lambda batch=batch: self.client.projects.import_tasks(
-                    project_id, request=batch, return_task_ids=True
+                functools.partial(
+                    self.client.projects.import_tasks,
+                    project_id,
+                    request=batch,
+                    return_task_ids=True,
                 ),
             )
             count = getattr(response, "task_count", None)

@@ -11,7 +11,7 @@ the annotation and the item, never a silent skip.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,7 +41,9 @@ class Annotation:
     @classmethod
     def from_api(cls, raw: Mapping[str, Any] | Any, task_id: int) -> Annotation:
         """From the dict (or SDK object) Label Studio returns for an annotation."""
-        get = raw.get if isinstance(raw, Mapping) else lambda key: getattr(raw, key, None)
+        get: Callable[[str], Any] = (
+            raw.get if isinstance(raw, Mapping) else lambda key: getattr(raw, key, None)
+        )
         user = get("completed_by")
         if isinstance(user, Mapping):  # an expanded user
             user = user.get("id")
@@ -155,10 +157,11 @@ def grade_result(grade: Grade, kind: str | GradingKind) -> tuple[list[dict[str, 
     to_name = getattr(grading, "ls_to_name", None) or next(
         (r["to_name"] for r in result if r.get("to_name")), None
     )
-    if (grade.flagged or grade.comment) and not to_name:
-        raise UserError(f"{grading.name}: the kind names no Label Studio text (ls_to_name)")
-    if grade.flagged:
-        result.append(choices(FLAG, to_name, FLAG_VALUE))
-    if grade.comment:
-        result.append(region(COMMENT, to_name, "textarea", [grade.comment]))
+    if grade.flagged or grade.comment:
+        if not to_name:
+            raise UserError(f"{grading.name}: the kind names no Label Studio text (ls_to_name)")
+        if grade.flagged:
+            result.append(choices(FLAG, to_name, FLAG_VALUE))
+        if grade.comment:
+            result.append(region(COMMENT, to_name, "textarea", [grade.comment]))
     return result, grade.skipped

@@ -11,6 +11,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -300,5 +301,5 @@ def _choice_text(choice: dict) -> str:
     return choice.get("text") or ""
 
 
-def client_for(spec: ModelSpec, **kwargs: object) -> ModelClient:
-    return ModelClient(spec, **kwargs)  # type: ignore[arg-type]
+def client_for(spec: ModelSpec, **kwargs: Any) -> ModelClient:
+    return ModelClient(spec, **kwargs)

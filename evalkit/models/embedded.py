@@ -21,6 +21,7 @@ import contextlib
 import importlib.util
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -111,7 +112,7 @@ class LlamaServer:
         self.n_ctx = n_ctx
         self.n_threads = n_threads or available_cpus()
         self.port = free_port()
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(
             prefix="evalkit-llama-", suffix=".log", delete=False
         )

@@ -24,7 +24,7 @@ import inspect
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeGuard
 
 from pydantic import ValidationError
 
@@ -59,6 +59,12 @@ class ChatClient(Protocol):
     async def complete(self, messages: list[Message]) -> Any: ...
 
 
+class SchemaChatClient(Protocol):
+    """A client whose `complete` also takes `json_schema` (`ModelClient`'s does)."""
+
+    async def complete(self, messages: list[Message], *, json_schema: dict) -> Any: ...
+
+
 @dataclass
 class JudgeOutcome:
     item: Item
@@ -90,13 +96,13 @@ def load_rubrics(
 async def _ask(client: ChatClient, messages: list[Message], schema: dict | None = None) -> str:
     """The judge's reply; with a schema, servers that can constrain JSON are asked to."""
     if schema is not None and _accepts_schema(client):
-        result = await client.complete(messages, json_schema=schema)  # type: ignore[call-arg]
+        result = await client.complete(messages, json_schema=schema)
     else:
         result = await client.complete(messages)
     return getattr(result, "text", result) or ""
 
 
-def _accepts_schema(client: ChatClient) -> bool:
+def _accepts_schema(client: ChatClient) -> TypeGuard[SchemaChatClient]:
     try:
         return "json_schema" in inspect.signature(client.complete).parameters
     except (TypeError, ValueError):

@@ -73,8 +73,13 @@ def alpha(
     if len(counts) < 2 or (matrix.sum(axis=0) > 0).sum() < 2:
         return out  # alpha is undefined without at least two values in use
     level = "interval" if measure.level == "interval" else measure.level
-    kwargs = {"value_domain": domain, "level_of_measurement": level}
-    out["alpha"] = float(krippendorff.alpha(value_counts=matrix, **kwargs))
+
+    def alpha(value_counts: np.ndarray) -> float:
+        return krippendorff.alpha(
+            value_counts=value_counts, value_domain=domain, level_of_measurement=level
+        )
+
+    out["alpha"] = float(alpha(matrix))
     if resamples:
         rng = rng_for(seed)
         n = len(matrix)
@@ -82,7 +87,7 @@ def alpha(
         for weights in rng.multinomial(n, np.full(n, 1 / n), size=resamples):
             sample = np.repeat(matrix, weights, axis=0)
             if (sample.sum(axis=0) > 0).sum() >= 2:
-                draws.append(krippendorff.alpha(value_counts=sample, **kwargs))
+                draws.append(alpha(sample))
         if draws:
             out["low"], out["high"] = (float(v) for v in np.quantile(draws, [0.025, 0.975]))
     return out

@@ -22,6 +22,7 @@ two-way bootstrap over prompts and raters (for a rater pool that stands for othe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ import pandas as pd
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES
 from evalkit.stats.estimate import clustered_rate, holm, two_way_rate
 from evalkit.stats.table import ALL, COLUMNS, REGISTRY, Metric, group_key
+
+if TYPE_CHECKING:
+    from evalkit.stats.frames import RunFrames
 
 VALUE_COLUMNS = [
     "metric",
@@ -259,7 +263,7 @@ def items_for(
 
 
 def statistics_table(
-    frames: object,
+    frames: RunFrames,
     *,
     pool: bool = False,
     confidence: float = 0.95,
@@ -278,8 +282,7 @@ def statistics_table(
     from evalkit.stats.measured import measured_table
 
     values = (
-        (kind.grade_values(frames.kind(kind.name), frames), kind.groups)  # type: ignore[attr-defined]
-        for kind in all_kinds()
+        (kind.grade_values(frames.kind(kind.name), frames), kind.groups) for kind in all_kinds()
     )
     graded = kind_rows(
         values, pool=pool, confidence=confidence, rater_bootstrap=rater_bootstrap,
@@ -309,9 +312,9 @@ def statistics_table(
     return graders_first(pd.concat(parts, ignore_index=True))
 
 
-def kind_values(frames: object, kind_name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def kind_values(frames: RunFrames, kind_name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """(per-grade values, group dims) of one kind: what `items_for` and paired comparisons read."""
     from evalkit.kinds.base import get_kind
 
     kind = get_kind(kind_name)
-    return kind.grade_values(frames.kind(kind.name), frames), kind.groups  # type: ignore[attr-defined]
+    return kind.grade_values(frames.kind(kind.name), frames), kind.groups

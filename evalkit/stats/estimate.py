@@ -162,6 +162,7 @@ def rate_p_value(estimate: Estimate, null: float, confidence: float = 0.95) -> f
         return NAN
     z = _z(confidence)
     p = estimate.estimate
+    n_eff: float
     if not 0 < p < 1:  # recover n_eff from the interval's width (Wilson at p on the boundary)
         n_eff = estimate.n_items
     else:

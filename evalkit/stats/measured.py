@@ -12,14 +12,14 @@ like everything else:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, group_rng
 from evalkit.stats.estimate import clustered_rate
-from evalkit.stats.table import ALL, COLUMNS, Metric, register_metric
+from evalkit.stats.table import ALL, COLUMNS, Metric, Scale, register_metric
 
 if TYPE_CHECKING:
     from evalkit.stats.frames import RunFrames
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 PROGRAM = "program"
 
 
-def _metric(name: str, family: str, scale: str, higher: bool | None, description: str) -> Metric:
+def _metric(name: str, family: str, scale: Scale, higher: bool | None, description: str) -> Metric:
     return register_metric(
         Metric(
-            name=name, family=family, scale=scale, higher_is_better=higher,  # type: ignore[arg-type]
+            name=name, family=family, scale=scale, higher_is_better=higher,
             description=description, graded=False,
         )
     )  # fmt: skip
@@ -56,7 +56,7 @@ _metric("ttft_p50_s", "latency", "value", False, "median time to first token (s)
 _metric("tokens_per_s", "latency", "value", True, "median tokens per second")
 
 
-def _row(metric: str, model: str, estimate: float, low: float, high: float, **extra) -> dict:
+def _row(metric: str, model: str, estimate: float, low: float, high: float, **extra: Any) -> dict:
     return {
         "metric": metric, "model": model, "baseline": "", "group": ALL, "graders": PROGRAM,
         "estimate": estimate, "low": low, "high": high, "unit": "prompts",
@@ -66,7 +66,7 @@ def _row(metric: str, model: str, estimate: float, low: float, high: float, **ex
 
 def ifeval_rows(ifeval: pd.DataFrame, confidence: float = 0.95) -> list[dict]:
     """The four IFEval accuracies per model, clustered by prompt."""
-    rows = []
+    rows: list[dict] = []
     if ifeval.empty:
         return rows
     for model, part in ifeval.groupby("model", sort=True):
@@ -101,7 +101,7 @@ def latency_rows(
 ) -> list[dict]:
     """Error rate (clustered Wilson) and latency / TTFT / tokens-per-second quantiles
     (percentile bootstrap over prompts) per model."""
-    rows = []
+    rows: list[dict] = []
     if responses.empty:
         return rows
     for model, part in responses.groupby("model", sort=True):

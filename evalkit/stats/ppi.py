@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ import pandas as pd
 from evalkit.stats.engine import KEY, _holm, item_values
 from evalkit.stats.estimate import Estimate, clustered_rate
 from evalkit.stats.table import COLUMNS, REGISTRY, group_key
+
+if TYPE_CHECKING:
+    from evalkit.stats.frames import RunFrames
 
 NAN = float("nan")
 GRADERS = "ppi"
@@ -156,7 +160,7 @@ def _rate(items: pd.DataFrame, confidence: float) -> Estimate:
     )
 
 
-def ppi_rows(frames: object, *, confidence: float = 0.95) -> pd.DataFrame:
+def ppi_rows(frames: RunFrames, *, confidence: float = 0.95) -> pd.DataFrame:
     """PPI rows of every kind's metrics that have human and automatic grades, per (model,
     baseline, group "all" and each group value); `PPI_COLUMNS`. The notes (rows that could not
     be made, and why) are in `.attrs["notes"]`."""
@@ -164,7 +168,7 @@ def ppi_rows(frames: object, *, confidence: float = 0.95) -> pd.DataFrame:
 
     parts, notes = [], []
     for kind in all_kinds():
-        values = kind.grade_values(frames.kind(kind.name), frames)  # type: ignore[attr-defined]
+        values = kind.grade_values(frames.kind(kind.name), frames)
         if values.empty:
             continue
         items = item_values(values, kind.groups)

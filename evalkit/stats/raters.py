@@ -30,19 +30,30 @@ Only human grades are judged; automatic graders have their own judge-versus-huma
 - **Gold accuracy**: `evalkit.stats.agreement.gold_accuracy` (Wilson), the same numbers as the
   agreement table.
 - **Speed**: the median of the optional `seconds` column over the rater's grades.
+
+Where people act on it: `quality_tables` (every kind of a run's `RunFrames`), `display_table`
+(the text cells `evalkit stats raters` and the rater app's admin page show), `flag_rule` (the
+rule in one line) and `exclude_flagged` (the frames without the flagged raters' grades, and one
+line per excluded rater saying why: `--exclude-flagged` of `evalkit stats` and `evalkit gate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from statsmodels.regression.linear_model import OLS
 
-from evalkit.kinds.base import GradingKind, get_kind
+from evalkit.kinds.base import GradingKind, all_kinds, get_kind
 from evalkit.stats.agreement import gold_accuracy, primary
 from evalkit.stats.estimate import clustered_rate
+from evalkit.text_display import visible
+
+if TYPE_CHECKING:
+    from evalkit.stats.frames import RunFrames
 
 NAN = float("nan")
 COMMON_COLUMNS = [
@@ -62,6 +73,9 @@ TAIL_COLUMNS = ["median_seconds", "flagged", "reasons"]
 COMPARISON_BIASES = ("left", "length", "candidate")
 LABEL_BIASES = ("positive",)
 DEFAULT_FLAG_BIASES = ("left", "candidate", "positive")
+# the flag rule's default thresholds (see `rater_quality`)
+AGREEMENT_MARGIN, GOLD_FLOOR, BIAS_THRESHOLD, SCORE_BIAS_THRESHOLD = 0.15, 0.7, 0.15, 0.5
+FAST_RATIO, MIN_ITEMS = 0.25, 10
 
 
 def bias_names(kind: GradingKind) -> tuple[str, ...]:
@@ -227,12 +241,12 @@ def rater_quality(
     rubric: object,
     *,
     confidence: float = 0.95,
-    agreement_margin: float = 0.15,
-    gold_floor: float = 0.7,
-    bias_threshold: float = 0.15,
-    score_bias_threshold: float = 0.5,
-    fast_ratio: float = 0.25,
-    min_items: int = 10,
+    agreement_margin: float = AGREEMENT_MARGIN,
+    gold_floor: float = GOLD_FLOOR,
+    bias_threshold: float = BIAS_THRESHOLD,
+    score_bias_threshold: float = SCORE_BIAS_THRESHOLD,
+    fast_ratio: float = FAST_RATIO,
+    min_items: int = MIN_ITEMS,
     flag_biases: Iterable[str] = DEFAULT_FLAG_BIASES,
 ) -> pd.DataFrame:
     """One row per human rater (columns: `rater_columns(kind)`), flagged by this rule.
@@ -426,3 +440,132 @@ def exclude_raters(grades: pd.DataFrame, raters: pd.DataFrame | Iterable[str]) -
     else:
         drop = {raters} if isinstance(raters, str) else set(raters)
     return grades[~grades["rater_id"].isin(drop)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- runs: tables, exclusion, display
+
+
+def flag_rule(
+    *,
+    agreement_margin: float = AGREEMENT_MARGIN,
+    gold_floor: float = GOLD_FLOOR,
+    bias_threshold: float = BIAS_THRESHOLD,
+    score_bias_threshold: float = SCORE_BIAS_THRESHOLD,
+    fast_ratio: float = FAST_RATIO,
+    min_items: int = MIN_ITEMS,
+) -> str:
+    """The flag rule of `rater_quality` in one line, for the people who read the table."""
+    return (
+        "Flagged when any holds: leave-one-out agreement's upper 95% bound is below the pool "
+        f"median − {agreement_margin:.2f}; gold accuracy's upper 95% bound is below "
+        f"{gold_floor:.2f}; a left-side, candidate or top-label bias whose 95% interval "
+        f"excludes 0 is larger than {bias_threshold:.2f} (candidate: {score_bias_threshold:g} "
+        f"score points) on ≥ {min_items} grades; the median seconds per grade are below "
+        f"{fast_ratio:.2f} × the pool's (≥ {min_items} timed grades). A flag is a reason to "
+        "look at the rater's grades, not a verdict."
+    )
+
+
+def quality_tables(
+    frames: RunFrames, kinds: Iterable[str] | None = None, **rule: Any
+) -> dict[str, pd.DataFrame]:
+    """kind name -> its `rater_quality` table, for the kinds (default: every registered kind)
+    with human grades in `frames`; `rule` passes thresholds on to `rater_quality`. Speed (and
+    its flag) needs the frames' `seconds` column, which `evalkit.stats.runs` adds."""
+    names = list(kinds) if kinds is not None else [kind.name for kind in all_kinds()]
+    out = {}
+    for name in names:
+        grades = frames.kind(name)
+        if grades.empty or not (grades["grader"] == "human").any():
+            continue
+        out[name] = rater_quality(name, grades, frames.rubric(name), **rule)
+    return out
+
+
+def exclude_flagged(
+    frames: RunFrames, kinds: Iterable[str] | None = None, **rule: Any
+) -> tuple[RunFrames, list[str]]:
+    """The frames without the grades of the raters `rater_quality` flags, kind by kind (a rater
+    flagged on safety keeps their side-by-side grades), and one line per excluded rater and
+    kind saying who and why, for the caller to print: `--exclude-flagged`."""
+    grades = dict(frames.grades)
+    lines = []
+    for name, table in quality_tables(frames, kinds, **rule).items():
+        flagged = table[table["flagged"].astype(bool)]
+        if flagged.empty:
+            continue
+        grades[name] = exclude_raters(frames.kind(name), flagged["rater_id"])
+        lines += [
+            f"{name}: excluded rater {visible(str(row.rater_id))} ({row.n_grades} grades): "
+            f"{row.reasons}"
+            for row in flagged.itertuples(index=False)
+        ]
+    return replace(frames, grades=grades), lines
+
+
+def bias_headers(kind: GradingKind | str, rubric: object = None) -> dict[str, str]:
+    """bias name -> its column heading: "left bias", "candidate bias (points)", or the
+    one-response kinds' top label named by their primary measure ("violation bias")."""
+    from evalkit.stats.frames import empty
+
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    if kind.comparison:
+        return {
+            "left": "left bias",
+            "length": "length bias",
+            "candidate": "candidate bias (points)",
+        }
+    measure, _ = primary(kind, empty(kind), rubric if rubric is not None else kind.load_rubric())
+    return {"positive": f"{measure.name} bias"}
+
+
+def _shown(value: float, low: float, high: float, n: int, signed: bool = False) -> str:
+    """'0.82 [0.71, 0.90] n=36' (signed: '+0.50 [+0.41, +0.50] n=120'); '—' without data."""
+    if not n or pd.isna(value):
+        return "—"
+    number = "{:+.2f}" if signed else "{:.2f}"
+    interval = (
+        "" if pd.isna(low) or pd.isna(high) else f" [{number.format(low)}, {number.format(high)}]"
+    )
+    return f"{number.format(value)}{interval} n={int(n)}"
+
+
+def display_table(
+    kind: GradingKind | str,
+    table: pd.DataFrame,
+    rubric: object = None,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A `rater_quality` table as people read it (text cells; the CLI and the admin page show
+    these): rater, grades, agreement, each bias and gold accuracy as 'estimate [95% CI] n=…',
+    median seconds per grade, FLAGGED and the reasons. `names` maps rater ids to names; every
+    rater id is shown through `visible` (invisible and direction-changing characters marked)."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    headers = bias_headers(kind, rubric)
+    columns = ["rater", "grades", "agreement [95% CI] n", *headers.values()]
+    columns += ["gold accuracy [95% CI] n", "median s/grade", "flag", "reasons"]
+    rows = []
+    for row in table.to_dict("records"):
+        rater = str(row["rater_id"])
+        out = {
+            "rater": visible((names or {}).get(rater, rater)),
+            "grades": str(int(row["n_grades"])),
+            "agreement [95% CI] n": _shown(
+                row["loo_agreement"], row["loo_agreement_low"], row["loo_agreement_high"],
+                row["n_items_shared"],
+            ),
+        }  # fmt: skip
+        for name, heading in headers.items():
+            stem = f"{name}_bias"
+            out[heading] = _shown(
+                row[stem], row[f"{stem}_low"], row[f"{stem}_high"], row[f"{stem}_n"], signed=True
+            )
+        out["gold accuracy [95% CI] n"] = _shown(
+            row["gold_accuracy"], row["gold_accuracy_low"], row["gold_accuracy_high"], row["n_gold"]
+        )
+        seconds = row["median_seconds"]
+        out["median s/grade"] = "—" if pd.isna(seconds) else f"{seconds:.1f}"
+        out["flag"] = "FLAGGED" if row["flagged"] else ""
+        out["reasons"] = str(row["reasons"] or "")
+        rows.append(out)
+    return pd.DataFrame(rows, columns=columns)

@@ -7,6 +7,7 @@ This is the one place the statistics read files; everything downstream is pure.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,15 @@ from evalkit.stats.frames import (
 
 
 def load_run_frames(
-    run_dir: str | os.PathLike[str], db: str | None = None, rubrics_dir: str | None = None
+    run_dir: str | os.PathLike[str],
+    db: str | None = None,
+    rubrics_dir: str | None = None,
+    seconds: bool = True,
 ) -> RunFrames:
-    """A run's grades (from its grade store), IFEval and refusal scores, latency and text."""
+    """A run's grades (from its grade store), IFEval and refusal scores, latency and text.
+    The grade frames carry each grade's `seconds` (the speed of rater quality, so every caller
+    flags the same raters); `seconds=False` leaves the column out (a frame to be written as a
+    grades export: summarization files read any unknown column as a dimension)."""
     rundir = RunDir(run_dir).require()
     manifest = rundir.read_manifest()
     run_id = manifest.run_id if manifest else rundir.path.name
@@ -37,7 +44,7 @@ def load_run_frames(
         out.models = {str(k): v for k, v in manifest.models.items() if isinstance(v, dict)}
     for kind in all_kinds():
         out.rubrics[kind.name] = kind.load_rubric(rubrics_dir)
-    _load_store_frames(out, rundir, run_id, db)
+    _load_store_frames(out, rundir, run_id, db, seconds)
     if rundir.scores.exists():
         out.ifeval, out.refusals = score_frames(rundir.scores, rundir.prompts)
     if rundir.responses.exists():
@@ -46,14 +53,19 @@ def load_run_frames(
 
 
 def load_runs(
-    run_dirs: list[str | os.PathLike[str]], db: str | None = None, rubrics_dir: str | None = None
+    run_dirs: list[str | os.PathLike[str]],
+    db: str | None = None,
+    rubrics_dir: str | None = None,
+    seconds: bool = True,
 ) -> RunFrames:
     if not run_dirs:
         raise UserError("give at least one run folder")
-    return RunFrames.combine([load_run_frames(d, db, rubrics_dir) for d in run_dirs])
+    return RunFrames.combine([load_run_frames(d, db, rubrics_dir, seconds) for d in run_dirs])
 
 
-def _load_store_frames(out: RunFrames, rundir: RunDir, run_id: str, db: str | None) -> None:
+def _load_store_frames(
+    out: RunFrames, rundir: RunDir, run_id: str, db: str | None, seconds: bool = True
+) -> None:
     """Frames from the grade store; a run with no store yet simply has no grades (said in a
     note), and reading never creates one."""
     if not rundir.has_store(db):
@@ -69,7 +81,21 @@ def _load_store_frames(out: RunFrames, rundir: RunDir, run_id: str, db: str | No
         for kind in all_kinds():
             frame = store.grade_frame(kind.name)
             frame = frame[frame["item_id"].isin(keep)]
+            if seconds:
+                frame = with_seconds(frame, store.current_grades(kind.name))
             out.grades[kind.name] = normalize(frame, kind, f"{rundir.path} grade store")
+
+
+def with_seconds(frame: pd.DataFrame, grades: Iterable[Any]) -> pd.DataFrame:
+    """A store's grade frame with each grade's `seconds` (the time from the item's first render
+    to submit; the grades are the store's current `Grade`s): the speed of rater quality
+    (`evalkit.stats.raters`). A frame that has the column already keeps it."""
+    if "seconds" in frame.columns:
+        return frame
+    seconds = {(g.item_id, g.rater_id): g.seconds for g in grades}
+    keys = zip(frame["item_id"], frame["rater_id"], strict=True)
+    values = pd.to_numeric(pd.Series([seconds.get(k) for k in keys], dtype=object), errors="coerce")
+    return frame.assign(seconds=values.to_numpy(dtype=float))
 
 
 def score_frames(path: Path, prompts_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -153,10 +179,12 @@ def response_frame(run_path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
 
 
-def grades_source(path: str | os.PathLike[str], kind: str, db: str | None = None) -> RunFrames:
+def grades_source(
+    path: str | os.PathLike[str], kind: str, db: str | None = None, seconds: bool = True
+) -> RunFrames:
     """Frames from a run folder (its grade store and scores) or from one grades export."""
     if Path(path).is_dir():
-        return load_run_frames(path, db)
+        return load_run_frames(path, db, seconds=seconds)
     frames = RunFrames(run_dirs=[str(path)], run_ids=[Path(path).stem])
     frames.grades[kind] = load_grades_file(path, get_kind(kind))
     return frames

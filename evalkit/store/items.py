@@ -44,8 +44,8 @@ class ItemsMixin(StoreBase):
             ids = [row["id"] for row in rows]
             existing: dict[str, Item] = {}
             for chunk in _chunks(ids, 500):
-                for row in conn.execute(select(items_table).where(items_table.c.id.in_(chunk))):
-                    existing[row.id] = _item(row)
+                for found in conn.execute(select(items_table).where(items_table.c.id.in_(chunk))):
+                    existing[found.id] = _item(found)
             new = []
             for item, row in zip(batch, rows, strict=True):
                 if item.id in existing:

@@ -202,11 +202,12 @@ class LoginMixin(StoreBase):
 
     def _audit(self, name: str, client: str | None, outcome: str, detail: str) -> None:
         def work(conn: Connection) -> None:
-            new_id = conn.execute(
+            key = conn.execute(
                 insert(auth_log_table).values(
                     at=utc_now(), name=name, client=client, outcome=outcome, detail=detail
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            new_id = key[0] if key is not None else None
             if new_id and new_id % 1000 == 0:  # keep the latest AUDIT_KEEP rows
                 old = auth_log_table.c.id <= new_id - AUDIT_KEEP
                 conn.execute(delete(auth_log_table).where(old))

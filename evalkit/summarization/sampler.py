@@ -56,7 +56,7 @@ def allocate(
     total = sum(cap.values())
     if n > total:
         raise UserError(f"n={n} is more than the {int(total)} samples available")
-    floor = {k: min(minimum, cap[k]) for k in keys}
+    floor = {k: int(min(minimum, cap[k])) for k in keys}  # cap is int or inf
     if sum(floor.values()) > n:
         raise UserError(
             f"n={n} is too small for a minimum of {minimum} in each of {len(keys)} cells "

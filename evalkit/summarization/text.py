@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -174,7 +175,9 @@ def fold(text: str) -> str:
 
 
 def _ranges(codes: list[int]) -> str:
-    parts, start, prev = [], None, None
+    parts: list[str] = []
+    start: int | None = None
+    prev = -2  # read only once start is set
     for code in codes + [-1]:
         if start is not None and code == prev + 1:
             prev = code
@@ -443,13 +446,13 @@ def fact_present(fact: str, tokens: set[str]) -> bool:
     return found >= parts.required_words
 
 
-class TokenSet(set):
+class TokenSet(set[str]):
     """The normalized tokens of a text, with the other forms its times take (an hour token
     "12h" also gives "12" and "12:00"; "12" gives "12h"; "1:00" gives "1h" and "13h"), and the
     folded text in which words of other scripts are searched."""
 
-    def __init__(self, tokens: object = (), text: str = "") -> None:
-        super().__init__(tokens)  # type: ignore[arg-type]
+    def __init__(self, tokens: Iterable[str] = (), text: str = "") -> None:
+        super().__init__(tokens)
         self.text = text
 
     @cached_property

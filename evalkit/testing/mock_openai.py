@@ -5,6 +5,12 @@ Faults are asked for inside the prompt text, so one run can mix them: `[fault:42
 503, timeout, badjson, drop (connection closed mid-stream), with an attempt count; `[fault:empty]`
 (empty content), `[fault:400]` (a client error, never retried), `[fault:always500]`,
 `[fault:authecho]` (401 whose body echoes the Authorization header, as some APIs do).
+
+What the server saw, for tests: `requests` and `attempts` (per prompt text), `arrivals` (the
+monotonic time of each attempt, per prompt text), `in_flight` and `peak_in_flight` (requests
+being answered at once: what a client's concurrency limit must bound). `hold_after=N` answers
+the first N requests and holds every later one until `release()` (or `stop()`), so a test can
+stop a client at a known point without sleeping.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ import asyncio
 import json
 import re
 import threading
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 
 from aiohttp import web
 
@@ -21,11 +28,23 @@ FAULT = re.compile(r"\[fault:(?P<kind>[a-z0-9]+?)(?:x(?P<times>\d+))?\]")
 
 
 class MockOpenAIServer:
-    def __init__(self, latency_s: float = 0.0, timeout_sleep_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        latency_s: float = 0.0,
+        timeout_sleep_s: float = 5.0,
+        retry_after: str = "0.2",
+        hold_after: int | None = None,
+    ) -> None:
         self.latency_s = latency_s
         self.timeout_sleep_s = timeout_sleep_s
+        self.retry_after = retry_after  # the Retry-After header of a [fault:429] / [fault:503]
+        self.hold_after = hold_after
         self.attempts: Counter[str] = Counter()
+        self.arrivals: defaultdict[str, list[float]] = defaultdict(list)
         self.requests = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._released: asyncio.Event | None = None
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -47,6 +66,7 @@ class MockOpenAIServer:
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
+        self._released = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/completions", self._handle)
@@ -55,15 +75,22 @@ class MockOpenAIServer:
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
         self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the one site: (host, port)
         self._ready.set()
         self._loop.run_forever()
+
+    def release(self) -> None:
+        """Answer the held requests (and every later one)."""
+        if self._loop is not None and self._released is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
 
     def stop(self) -> None:
         if self._loop is None:
             return
-        future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)  # type: ignore[union-attr]
-        future.result(10)
+        self.release()
+        if self._runner is not None:
+            future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+            future.result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread:
             self._thread.join(10)
@@ -79,17 +106,25 @@ class MockOpenAIServer:
         return web.json_response({"data": [{"id": "mock"}]})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             return await self._answer(request)
         except (ConnectionResetError, asyncio.CancelledError):
             return web.Response(status=499)  # the client went away (a timeout test)
+        finally:
+            self.in_flight -= 1
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         text = _prompt_text(body)
         self.requests += 1
         self.attempts[text] += 1
+        self.arrivals[text].append(time.monotonic())
         attempt = self.attempts[text]
+        if self.hold_after is not None and self.requests > self.hold_after:
+            assert self._released is not None
+            await self._released.wait()
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         fault = FAULT.search(text)
@@ -104,7 +139,9 @@ class MockOpenAIServer:
                 return web.json_response({"error": {"message": message}}, status=401)
             if failing and kind in ("429", "503"):
                 return web.json_response(
-                    {"error": "slow down"}, status=int(kind), headers={"Retry-After": "0.2"}
+                    {"error": "slow down"},
+                    status=int(kind),
+                    headers={"Retry-After": self.retry_after},
                 )
             if failing and kind in ("500", "always500"):
                 return web.json_response({"error": "internal"}, status=500)
@@ -128,8 +165,11 @@ class MockOpenAIServer:
                 {"index": 0, "delta": {"content": piece}} if chat else {"index": 0, "text": piece}
             )
             await response.write(_sse({"choices": [choice]}))
-        final = {"index": 0, "finish_reason": "stop"}
-        final |= {"delta": {}} if chat else {"text": ""}
+        final: dict[str, object] = {"index": 0, "finish_reason": "stop"}
+        if chat:
+            final["delta"] = {}
+        else:
+            final["text"] = ""
         await response.write(_sse({"choices": [final]}))
         usage = {
             "prompt_tokens": 5,

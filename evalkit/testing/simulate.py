@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ BASELINE = "baseline"  # model_b of every simulated side-by-side grade
 AREA, SUBCATEGORY = "harmful_content", "violence_weapons"
 SAFETY_METRICS = ("violation_rate",)
 SXS_METRICS = ("sxs_preference", "sxs_win_rate")
+_WEIGHTS: np.ndarray
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(80)  # ∫ f(z) φ(z) dz = Σ w f(x) / √2π
 _WEIGHTS = _WEIGHTS / math.sqrt(2 * math.pi)
 
@@ -76,8 +77,8 @@ class Design:
         """The sd of an item's latent (prompt + item effects)."""
         return math.hypot(self.prompt_sd, self.item_sd)
 
-    def with_(self, **changes: object) -> Design:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> Design:
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,8 @@ def _safety_grades(
 def _safety_frame(ids: dict[str, np.ndarray], violation: np.ndarray, model: str) -> pd.DataFrame:
     """A safety grade frame (the columns `evalkit.kinds.safety` reads) of adversarial items."""
     size = len(violation)
+    category = np.full(size, None, dtype=object)  # what np.where(violation, name, None) gives
+    category[violation.astype(bool)] = f"{AREA}/{SUBCATEGORY}"
     return pd.DataFrame(
         {
             **ids,
@@ -289,7 +292,7 @@ def _safety_frame(ids: dict[str, np.ndarray], violation: np.ndarray, model: str)
             "severity": "high",
             "twin": None,
             "violation": violation.astype(bool),
-            "violation_category": np.where(violation, f"{AREA}/{SUBCATEGORY}", None),
+            "violation_category": category,
             "refused": [None] * size,
         }
     )
@@ -431,18 +434,18 @@ def coverage_grid(
         (kind, design, target, replications, seed + index)
         for index, (kind, design, target) in enumerate(cells)
     ]
-    options = {"rater_bootstrap": rater_bootstrap, "resamples": resamples}
+    options: dict[str, Any] = {"rater_bootstrap": rater_bootstrap, "resamples": resamples}
     if rater_bootstrap:
         options["batch_grades"] = 20_000  # the engine masks the batch's grades per row
     if workers <= 1:
-        results = [coverage_rows(*job, **options) for job in jobs]  # type: ignore[arg-type]
+        results = [coverage_rows(*job, **options) for job in jobs]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(coverage_rows, *job, **options) for job in jobs]  # type: ignore[arg-type]
+            futures = [pool.submit(coverage_rows, *job, **options) for job in jobs]
             results = [future.result() for future in futures]
     parts = []
     for (kind, design, target), rows in zip(cells, results, strict=True):

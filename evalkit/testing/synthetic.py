@@ -38,10 +38,10 @@ def write_synthetic_run(
     """
     from evalkit.jsonio import write_records
     from evalkit.records import Grade, Item, Message, Prompt, Response, Score, Usage
-    from evalkit.rubrics import load_rubric
+    from evalkit.rubrics import RATINGS, load_rubric
     from evalkit.store import GradeStore
 
-    dimensions = [d.id for d in load_rubric("summarization").dimensions]  # type: ignore[union-attr]
+    dimensions = [d.id for d in load_rubric("summarization").dimensions]
     rng = np.random.default_rng(seed)
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
@@ -221,9 +221,13 @@ def write_synthetic_run(
             texts = respond(prompt, f"Summary of {use_case} {i}")
             for model in models:
                 p_poor = 0.03 if model == candidate else 0.06
-                ratings = rng.choice(
-                    ["good", "neutral", "poor"], size=len(dimensions), p=[0.9 - p_poor, 0.1, p_poor]
-                )
+                # by index into RATINGS: the same draws as choosing from the names themselves
+                ratings = [
+                    RATINGS[k]
+                    for k in rng.choice(
+                        len(RATINGS), size=len(dimensions), p=[0.9 - p_poor, 0.1, p_poor]
+                    )
+                ]
                 item = Item(
                     id=f"summ-{model}-{prompt.id}",
                     kind="summarization",
@@ -247,7 +251,7 @@ def write_synthetic_run(
                     Grade(
                         item_id=item.id,
                         rater_id="dave",
-                        dimensions=dict(zip(dimensions, (str(r) for r in ratings), strict=True)),
+                        dimensions=dict(zip(dimensions, ratings, strict=True)),
                     )
                 )
 

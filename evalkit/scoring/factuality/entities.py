@@ -95,7 +95,7 @@ def entity_mentions(text: str, fact: FactAnswer) -> list[EntityMention]:
                 negated = bool(_ENTITY_NEGATED_BEFORE.search(before[-1])) or bool(
                     _ENTITY_NEGATED_AFTER.match(after)
                 )
-                out.append(EntityMention(name, body[start:end], negated, how))  # type: ignore[arg-type]
+                out.append(EntityMention(name, body[start:end], negated, how))
     return out
 
 

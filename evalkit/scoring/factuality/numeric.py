@@ -90,7 +90,9 @@ class Quantity:
         }
 
 
-def _convert(value: float, unit_name: str | None, target: Unit | None, factor=None) -> float:
+def _convert(
+    value: float, unit_name: str | None, target: Unit | None, factor: float | None = None
+) -> float:
     if unit_name is None or target is None:
         return value
     unit = UNITS[unit_name]
@@ -177,11 +179,11 @@ def quantities(text: str) -> list[Quantity]:
         words = m.group(0).strip(" -")
         if any(s <= m.start() < e for s, e in spans):
             continue
-        value = _word_number(words)
-        if value is None:
+        number = _word_number(words)
+        if number is None:
             continue
         end = m.start() + len(m.group(0).rstrip(" -"))
-        quantity = _quantity(text, m.start(), end, value, _sig_digits(str(int(value))))
+        quantity = _quantity(text, m.start(), end, number, _sig_digits(str(int(number))))
         if words.lower() in {"a", "one"} and quantity.unit is None:
             continue  # "a", "one of them"
         found.append(quantity)
@@ -217,9 +219,9 @@ def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
         if i + 1 < len(found):
             nxt = found[i + 1]
             gap = text[q.start + len(q.text) : nxt.start]
-            if _compound(q, nxt, gap):
+            if q.unit is not None and nxt.unit is not None and _compound(q, nxt, gap):
                 # "8 minutes 20 seconds", "5 ft 10 in", "26 miles 385 yards": one quantity
-                first, second = UNITS[q.unit], UNITS[nxt.unit]  # type: ignore[index]
+                first, second = UNITS[q.unit], UNITS[nxt.unit]
                 total = q.value + nxt.value * second.factor / first.factor
                 out.append(
                     Quantity(
@@ -260,7 +262,7 @@ def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
 def _compound(q: Quantity, nxt: Quantity, gap: str) -> bool:
     if q.unit in (None, "°") or nxt.unit in (None, "°"):
         return False
-    first, second = UNITS[q.unit], UNITS[nxt.unit]  # type: ignore[index]
+    first, second = UNITS[q.unit], UNITS[nxt.unit]
     return (
         bool(re.fullmatch(r"\s*(?:,\s*|and\s+)?", gap))
         and first.dimension == second.dimension
@@ -283,7 +285,9 @@ ROUNDING_CAP = 0.01  # a number's own precision counts up to 1% of the reference
 
 def compare_number(q: Quantity, fact: FactAnswer, ref_unit: Unit | None) -> NumberMatch | None:
     """How a quantity compares with a number reference; None if it is in another dimension."""
-    target = float(fact.value)  # type: ignore[arg-type]
+    if fact.value is None:
+        raise TypeError("a number answer needs a value")  # float(None) raised TypeError too
+    target = float(fact.value)
     unit_name = q.unit
     assumed = False
     if unit_name == "°":

@@ -113,7 +113,7 @@ def read_premise(text: str, fact: FactAnswer, question: str | None = None) -> Pr
         corrections=tuple(terms),
         affirm_share=PREMISE_AFFIRM_SHARE,
     )
-    body_forms = set()
+    body_forms: set[str] = set()
     for tok in tokens(clean_text(text)):
         body_forms |= stem_forms(tok)
     found = [sorted(t)[0] for t in terms if t & body_forms]

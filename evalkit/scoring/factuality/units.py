@@ -25,7 +25,14 @@ def _units() -> tuple[dict[str, Unit], list[tuple[str, str]]]:
     table: dict[str, Unit] = {}
     aliases: list[tuple[str, str]] = []
 
-    def add(name: str, dim: str, factor: float, names: str, offset: float = 0.0, alt=()) -> None:
+    def add(
+        name: str,
+        dim: str,
+        factor: float,
+        names: str,
+        offset: float = 0.0,
+        alt: tuple[float, ...] = (),
+    ) -> None:
         table[name] = Unit(name, dim, factor, offset, tuple(alt))
         for alias in names.split("|"):
             aliases.append((alias, name))

@@ -52,11 +52,11 @@ def stored_documents(docs: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
         self.dataset = {split: _Docs(stored) for split in splits}
         return None
 
-    ConfigurableTask.download = download  # type: ignore[method-assign]
+    ConfigurableTask.download = download
     try:
         yield
     finally:
-        ConfigurableTask.download = original  # type: ignore[method-assign]
+        ConfigurableTask.download = original
 
 
 _BUILT: dict[tuple, dict[str, Any]] = {}  # definitions rebuilt in this process, for reuse

@@ -24,7 +24,7 @@ from evalkit.suites.lmeval.tasks import FAMILY, NO_FILTER, SUITE_PREFIX, quiet_l
 
 if TYPE_CHECKING:
     from evalkit.stats.frames import RunFrames
-    from evalkit.stats.table import Metric
+    from evalkit.stats.table import Metric, Scale
 
 
 def _score_paths(source: Any) -> list[Path]:
@@ -100,7 +100,7 @@ def _register(name: str, part: pd.DataFrame) -> Metric:
     first = part.iloc[0]
     aggregation = str(first["aggregation"])
     values = pd.to_numeric(part["value"], errors="coerce")
-    scale = "rate" if aggregation == "mean" and _is_binary(values) else "value"
+    scale: Scale = "rate" if aggregation == "mean" and _is_binary(values) else "value"
     existing = REGISTRY.get(name)
     if existing is not None and existing.family == FAMILY:
         if existing.scale == scale or (existing.scale == "rate" and _in_unit(values)):
@@ -110,7 +110,7 @@ def _register(name: str, part: pd.DataFrame) -> Metric:
     metric = Metric(
         name=name,
         family=FAMILY,
-        scale=scale,  # type: ignore[arg-type]
+        scale=scale,
         higher_is_better=bool(higher) if isinstance(higher, bool | np.bool_) else None,
         description=f"lm-eval {first['task']}: {first['lm_metric']}{filter_note} "
         f"({aggregation} over documents)",

@@ -56,7 +56,7 @@ def quiet_lm_eval() -> Iterator[None]:
     bars_were_on = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     progress = task_module.tqdm
-    task_module.tqdm = lambda iterable=None, *args, **kwargs: iterable  # type: ignore[assignment]
+    task_module.tqdm = lambda iterable=None, *args, **kwargs: iterable
     try:
         yield
     finally:
