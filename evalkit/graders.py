@@ -66,8 +66,8 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
 
 
 def f1_interval(
-    truth: Sequence[bool],
-    pred: Sequence[bool],
+    truth: Sequence[bool] | np.ndarray,
+    pred: Sequence[bool] | np.ndarray,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int | np.random.Generator | None = None,
 ) -> dict[str, Any]:
@@ -304,6 +304,7 @@ def eval_factuality(
         if not isinstance(text, str):
             raise InputError(str(path), line, "response", "required (the model's answer)")
         question = obj.get("question")
+        fact: FactAnswer | None
         try:
             if obj.get("answer") is not None:
                 fact = FactAnswer.model_validate(obj["answer"])

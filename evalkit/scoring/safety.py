@@ -212,7 +212,7 @@ def refusal_grades(items: Iterable[Item], scores: Iterable[Score]) -> tuple[list
     from). Returns (grades, undecided): an item whose prompt has no `expected` gets no grade,
     since the automatic rule cannot call it either way.
     """
-    by_key = {
+    by_key: dict[tuple[str, str, str | None], Score] = {
         (s.run_id, s.prompt_id, s.model): s
         for s in scores
         if s.scorer == REFUSAL_SCORER and s.metric == "refused" and s.sample == 0
