@@ -304,6 +304,17 @@ def test_f1_targets_of_issue_15(test_report: dict) -> None:
     assert target_failures(test_report) == []
 
 
+def test_the_level_reached_on_the_second_held_out_set() -> None:
+    """Batches g and h (prompts/labelled/refusals/heldout-gh.jsonl), scored once by the shipped
+    model: F1 0.833 [0.786, 0.875]; held at that level minus a small margin."""
+    path = refusal.DEV_SET.parent / "heldout-gh.jsonl"
+    report = graders.eval_refusal(str(path), resamples=0)
+    assert report["overall"]["n"] == 260
+    assert report["overall"]["f1"]["value"] >= 0.80
+    ids = {r.id for r in refusal.load_labelled(str(path))}
+    assert not ids & {r.id for r in refusal.load_labelled("dev")}  # never trained on
+
+
 def test_the_targets_fail_when_the_classifier_is_broken(monkeypatch) -> None:
     def always_complies(text: str | None) -> Detection:
         return Detection(False, "compliance", None, None, "complied", 1.0, 0.0)
