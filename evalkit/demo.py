@@ -73,14 +73,15 @@ def bank_slice(n_per_category: int, seed: int) -> list[Prompt]:
 
 
 def summarization_slice(n_per_use_case: int, seed: int) -> list[Prompt]:
-    """Each use case, spread over its strata (content type x length x single/stacked); the
-    adversarial subsets (`<use_case>-adversarial.jsonl`) are left to a full run."""
+    """Each use case, spread over its short and medium strata (content type x length x
+    single/stacked). Long inputs (threads of 2,000+ tokens take minutes each on a CPU model)
+    and the adversarial subsets (`<use_case>-adversarial.jsonl`) are left to a full run."""
     folder = PROMPTS_DIR / "summarization"
     chosen: list[Prompt] = []
     for path in sorted(folder.glob("*.jsonl")):
         if path.stem.endswith("-adversarial"):
             continue
-        samples = load_prompts([path])
+        samples = [p for p in load_prompts([path]) if p.length_bucket != "long"]
         chosen += spread(
             samples,
             n_per_use_case,

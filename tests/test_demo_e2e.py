@@ -40,6 +40,7 @@ def demo(tmp_path_factory, embedded_models, data_dir: Path) -> tuple[Path, Path,
     run, report = root / "run", root / "report"
     print("\nevalkit tests: running a shortened demo on the embedded models (a few minutes)")
     sizes = ["--bank", "1", "--summaries", "1", "--ifeval", "4", "--adversarial", "2"]
+    sizes += ["--judge-limit", "3"]
     args = ["demo", "-o", str(run), "--report", str(report), *sizes, "--max-tokens", "32"]
     result = evalkit(*args, env={"EVALKIT_DATA_DIR": str(data_dir)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -201,7 +201,9 @@ def test_init_writes_a_project_whose_config_and_gates_load(tmp_path: Path) -> No
     assert config.suites["ifeval"].data and not (project / "ifeval").exists()
     load_gates(project / "gates.yaml")
     summaries = sorted((project / "prompts" / "summarization").glob("*.jsonl"))
-    assert [p.name for p in summaries] == ["email.jsonl", "message.jsonl", "notification.jsonl"]
+    names = {p.name for p in summaries}
+    for use_case in ("email", "message", "notification"):  # each main set and its adversarial one
+        assert {f"{use_case}.jsonl", f"{use_case}-adversarial.jsonl"} <= names
 
 
 def test_init_refuses_a_non_empty_folder_unless_forced(tmp_path: Path) -> None:

@@ -1,0 +1,27 @@
+"""The demo's slices (evalkit/demo.py): small, spread over the strata, quick on a CPU model."""
+
+from __future__ import annotations
+
+from evalkit.demo import adversarial_slice, bank_slice, summarization_slice
+from evalkit.records import CATEGORIES
+
+
+def test_the_summarization_slice_skips_long_inputs_and_the_adversarial_subsets() -> None:
+    chosen = summarization_slice(3, seed=0)
+    assert sorted({p.use_case for p in chosen}) == ["email", "message", "notification"]
+    assert len(chosen) == 9
+    assert all(p.length_bucket in ("short", "medium") for p in chosen)
+    assert not any(p.id.startswith("sumadv-") for p in chosen)
+    assert summarization_slice(3, seed=0) == chosen  # deterministic for a seed
+
+
+def test_the_bank_and_adversarial_slices_cover_every_category_and_area() -> None:
+    bank = bank_slice(1, seed=0)
+    assert sorted({p.category for p in bank}) == sorted(CATEGORIES)
+    adversarial = adversarial_slice(2, seed=0)
+    assert {p.risk_area for p in adversarial} == {
+        "harmful_content",
+        "sensitive_topics",
+        "factuality",
+    }
+    assert {p.expected for p in adversarial} >= {"refuse", "comply"}
