@@ -31,12 +31,12 @@ from evalkit.yamlio import parse_yaml
 class DemoSizes:
     """How much of each prompt set the demo runs (per category / use case / area)."""
 
-    bank_per_category: int = 2
-    summaries_per_use_case: int = 3
-    ifeval: int = 15
-    adversarial_per_area: int = 4
-    max_tokens: int = 160
-    judge_limit: int | None = None
+    bank_per_category: int = 1
+    summaries_per_use_case: int = 2
+    ifeval: int = 10
+    adversarial_per_area: int = 3
+    max_tokens: int = 128
+    judge_limit: int | None = 8
 
 
 # ---------------------------------------------------------------- stratified slices

@@ -109,14 +109,24 @@ def _alive(pid: int) -> bool:
 
 def _watch(parent: int, command: list[str]) -> int:
     child = subprocess.Popen(command, start_new_session=True)
+    # a stop request: the child gets it at once, and SIGKILL if it is still there shortly
+    # before the parent's own grace ends (a server finishing an in-flight request, such as
+    # uvicorn's graceful shutdown, must not outlive a watchdog the parent then kills)
+    deadline: list[float] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signum)
+        if signum != signal.SIGKILL and not deadline:
+            deadline.append(time.monotonic() + STOP_GRACE_S - 2.0)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, forward)
     while child.poll() is None:
+        if deadline and time.monotonic() > deadline[0]:
+            forward(signal.SIGKILL, None)
+            child.wait()
+            break
         if os.getppid() != parent or not _alive(parent):
             forward(signal.SIGTERM, None)
             try:

@@ -13,6 +13,9 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo_command)
 
 
+DEFAULT = DemoSizes()  # sized to finish within about 10 minutes on 2 idle cores
+
+
 def demo_command(
     out: Path = typer.Option(Path("runs/demo"), "-o", "--out", help="Run folder (resumable)."),
     config_path: Path = typer.Option(
@@ -24,17 +27,27 @@ def demo_command(
         "--gates",
         help="Gates file [default: ./gates.yaml, else ./examples/gates.yaml, else evalkit's].",
     ),
-    bank: int = typer.Option(2, "--bank", min=1, help="Bank prompts per category."),
+    bank: int = typer.Option(
+        DEFAULT.bank_per_category, "--bank", min=1, help="Bank prompts per category."
+    ),
     summaries: int = typer.Option(
-        3, "--summaries", min=1, help="Samples per summarization use case."
+        DEFAULT.summaries_per_use_case,
+        "--summaries",
+        min=1,
+        help="Samples per summarization use case.",
     ),
-    ifeval: int = typer.Option(15, "--ifeval", min=1, help="IFEval prompts."),
+    ifeval: int = typer.Option(DEFAULT.ifeval, "--ifeval", min=1, help="IFEval prompts."),
     adversarial: int = typer.Option(
-        4, "--adversarial", min=1, help="Adversarial prompts per area."
+        DEFAULT.adversarial_per_area,
+        "--adversarial",
+        min=1,
+        help="Adversarial prompts per area.",
     ),
-    max_tokens: int = typer.Option(160, "--max-tokens", min=8, help="Generation length cap."),
+    max_tokens: int = typer.Option(
+        DEFAULT.max_tokens, "--max-tokens", min=8, help="Generation length cap."
+    ),
     judge_limit: int = typer.Option(
-        None, "--judge-limit", min=1, help="Judge at most N items per kind."
+        DEFAULT.judge_limit, "--judge-limit", min=1, help="Judge at most N items per kind."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the slices."),
     data_dir: str = typer.Option(None, "--data-dir", help="Public data folder (IFEval)."),

@@ -19,7 +19,7 @@ from evalkit.errors import UserError
 from evalkit.models import embedded
 from evalkit.models.build import FORBIDDEN_X86, cmake_args
 from evalkit.models.embedded import LlamaServer, Served, ServerCrashed
-from evalkit.processes import signal_name, spawn, stop
+from evalkit.processes import STOP_GRACE_S, signal_name, spawn, stop
 from evalkit.records import Message, ModelSpec, Prompt
 from evalkit.runner import load_responses, run_prompts
 
@@ -242,6 +242,27 @@ def test_a_child_does_not_outlive_its_killed_parent(how):
     while any(_alive(p) for p in [watchdog, *grandchildren]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in [watchdog, *grandchildren])
+
+
+def test_stop_leaves_no_child_even_when_it_ignores_sigterm():
+    """A server that finishes an in-flight request before it stops (uvicorn's graceful
+    shutdown) ignores SIGTERM for a while: the watchdog kills it before the parent's grace
+    runs out, so `stop` never leaves it behind as an orphan."""
+    ignores = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)"
+    process = spawn([sys.executable, "-c", ignores])
+    deadline = time.monotonic() + 10
+    children: list[int] = []
+    while not children and time.monotonic() < deadline:
+        children = _children_of(process.pid)
+        time.sleep(0.05)
+    assert children, "the watchdog did not start its child"
+    started = time.monotonic()
+    stop(process)
+    assert time.monotonic() - started < STOP_GRACE_S  # the watchdog ended on its own
+    deadline = time.monotonic() + 3
+    while any(_alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in children)
 
 
 def test_the_watchdog_exits_the_way_its_child_did(tmp_path):
