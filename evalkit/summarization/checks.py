@@ -39,6 +39,7 @@ from evalkit.stats.estimate import clustered_rate
 from evalkit.summarization.text import (
     COMMON_CAPITALIZED,
     MONTHS,
+    NOT_MINUTES,
     STOPWORDS,
     WEEKDAYS,
     fact_present,
@@ -58,7 +59,7 @@ _WORD = re.compile(r"(?<!\w)[^\W\d_][\w'’\-]*", re.UNICODE)
 # a number as written, with its time ("3:30", "8h30"), unit or suffix ("4B", "200.000đ") and
 # am/pm; not inside a word, nor after "3." (the "2" of "v3.2")
 _NUMERIC = re.compile(
-    r"(?<!\w)(?<!\w\.)\$?\d[\d,]*(?:\.\d+)?(?::\d{2}|\s?h\s?\d{2}(?!\s?m(?:ins?)?\b))?[^\W\d_]*"
+    r"(?<!\w)(?<!\w\.)\$?\d[\d,]*(?:\.\d+)?(?::\d{2}|\s?h\s?\d{2}" + NOT_MINUTES + r")?[^\W\d_]*"
     r"(?:\s?(?:[ap]\.?m\.?)(?![a-z]))?%?",
     re.IGNORECASE,
 )

@@ -251,8 +251,10 @@ _CJK_YEAR = re.compile(r"(?<!\d)(\d{4})\s*[年년]")
 _CJK_MONTH = re.compile(r"(?<!\d)(\d{1,2})\s*[月월]")
 _CJK_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*[日일号號]")
 # Latin hour forms: "13h30", "13 h 30" (a time), "13h" (the hour only)
-# "15h30" is a time; "13 h 29 m" (hours and minutes) is a duration, left as numbers
-_H_TIME = re.compile(r"\b(\d{1,2})\s?h\s?(\d{2})\b(?!\s?m(?:ins?)?\b)|\b(\d{1,2})h\b")
+# "15h30" is a time; "13 h 29 m" (hours and minutes) is a duration, left as numbers: a time
+# written with "h" must not be followed by a minutes unit (shared with the summary checks)
+NOT_MINUTES = r"(?!\s?m(?:ins?)?\b)"
+_H_TIME = re.compile(r"\b(\d{1,2})\s?h\s?(\d{2})\b" + NOT_MINUTES + r"|\b(\d{1,2})h\b")
 _HOUR = re.compile(r"(\d{1,2})h")
 
 
