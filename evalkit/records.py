@@ -20,7 +20,11 @@ Backend = Literal["openai", "llamacpp"]
 Expected = Literal["comply", "refuse"]
 Severity = Literal["low", "medium", "high"]
 Rating = Literal["good", "neutral", "poor"]
-ItemKind = Literal["sxs", "summarization", "safety"]
+# a grading kind's name (`evalkit.kinds`): the built-in sxs, summarization and safety, or a kind a
+# project registers; which kinds exist is the registry's business, not this record's
+KIND_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+# a project kind's answer values (`Grade.answers`)
+AnswerValue = int | float | str | bool
 
 CATEGORIES: tuple[str, ...] = (
     "analytical_reasoning",
@@ -226,7 +230,7 @@ class Item(Record):
     """A unit of grading. sxs: one prompt, two responses (sides randomized, recorded, hidden)."""
 
     id: str
-    kind: ItemKind
+    kind: str = Field(pattern=KIND_NAME)
     run_id: str
     prompt_id: str
     category: str | None = None
@@ -265,6 +269,9 @@ class Grade(Record):
     violation_category: str | None = None
     # safety: did the response refuse? (a rater's or the refusal grader's answer; None = not asked)
     refused: bool | None = None
+    # a kind's own answers (question name -> value) when none of the fields above holds them,
+    # e.g. a project kind's 1-7 rating: {"rating": 6}
+    answers: dict[str, AnswerValue] | None = None
     skipped: bool = False
     flagged: bool = False
     comment: str | None = None

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import UserError
-from evalkit.paths import rubric_file
-from evalkit.records import CATEGORIES, Rating, Record
+from evalkit.records import Rating, Record
 from evalkit.yamlio import (
     YamlSyntaxError,
     coercion_problems,
@@ -146,11 +145,14 @@ class SafetyRubric(RubricHeader):
 
 
 Rubric = SideBySideRubric | SummarizationRubric | SafetyRubric
-RUBRIC_FILES: dict[str, type[Rubric]] = {
-    "side_by_side": SideBySideRubric,
-    "summarization": SummarizationRubric,
-    "safety": SafetyRubric,
-}
+R = TypeVar("R", bound=RubricHeader)
+
+
+def rubric_types() -> dict[str, type[RubricHeader]]:
+    """Rubric name -> its type, for every registered grading kind (a project's kinds too)."""
+    from evalkit.kinds.base import all_kinds
+
+    return {kind.rubric_name: kind.rubric_type for kind in all_kinds()}
 
 
 @overload
@@ -166,16 +168,21 @@ def load_rubric(
     name: Literal["safety"], rubrics_dir: str | os.PathLike[str] | None = None
 ) -> SafetyRubric: ...
 @overload
-def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Rubric: ...
-def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Rubric:
-    """Load `rubrics/<name>.yaml` (name: side_by_side, summarization or safety)."""
-    if name not in RUBRIC_FILES:
-        raise UserError(f"unknown rubric {name!r} (known: {', '.join(RUBRIC_FILES)})")
-    path = rubric_file(name, rubrics_dir)
-    return load_rubric_file(path, RUBRIC_FILES[name])
+def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Any: ...
+def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Any:
+    """Load `rubrics/<name>.yaml` (side_by_side, summarization, safety or a project kind's)."""
+    from evalkit.kinds.base import kind_of_rubric
+
+    if name not in rubric_types():
+        raise UserError(f"unknown rubric {name!r} (known: {', '.join(rubric_types())})")
+    return kind_of_rubric(name).load_rubric(rubrics_dir)
 
 
-def load_rubric_file(path: Path, rubric_type: type[Rubric] | None = None) -> Rubric:
+@overload
+def load_rubric_file(path: Path, rubric_type: type[R]) -> R: ...
+@overload
+def load_rubric_file(path: Path, rubric_type: None = None) -> RubricHeader: ...
+def load_rubric_file(path: Path, rubric_type: type[RubricHeader] | None = None) -> RubricHeader:
     """Load and validate one rubric file; the first mistake raises `path:line: key: problem`."""
     rubric, problems = _parse_rubric(Path(path), rubric_type)
     if problems:
@@ -185,25 +192,28 @@ def load_rubric_file(path: Path, rubric_type: type[Rubric] | None = None) -> Rub
 
 
 def rubric_problems(
-    path: str | os.PathLike[str], rubric_type: type[Rubric] | None = None
+    path: str | os.PathLike[str], rubric_type: type[RubricHeader] | None = None
 ) -> list[str]:
     """Every mistake of a rubric file as `path:line: key: problem` (empty when it is valid).
 
-    Beyond the shape, it checks what the app and the statistics rely on: unique snake_case ids,
-    side-by-side guidance only for known bank categories, and the standard summary dimensions
-    and safety areas (their ids are the columns of the statistics' frames).
+    Beyond the shape, the rubric's grading kind checks what its app pages and statistics rely
+    on (`GradingKind.rubric_problems`: unique snake_case ids, side-by-side guidance only for
+    known bank categories, the safety areas the statistics group by...).
     """
+    from evalkit.kinds.base import kind_of_rubric
+
     path = Path(path)
     rubric, problems = _parse_rubric(path, rubric_type, all_errors=True)
     if rubric is None:
         return problems
     text = path.read_text(encoding="utf-8")
-    return [f"{yaml_where(path, text, loc)}: {msg}" for loc, msg in _content_problems(rubric)]
+    content = kind_of_rubric(rubric.kind).rubric_problems(rubric)
+    return [f"{yaml_where(path, text, loc)}: {msg}" for loc, msg in content]
 
 
 def _parse_rubric(
-    path: Path, rubric_type: type[Rubric] | None, all_errors: bool = False
-) -> tuple[Rubric | None, list[str]]:
+    path: Path, rubric_type: type[RubricHeader] | None, all_errors: bool = False
+) -> tuple[RubricHeader | None, list[str]]:
     try:
         text, raw = read_yaml(path, "rubric")
     except YamlSyntaxError as exc:
@@ -213,10 +223,11 @@ def _parse_rubric(
     if rubric_type is None:
         # the `kind` key names the rubric; a file without one is known by its name
         kind = raw.get("kind", path.stem)
-        if kind not in RUBRIC_FILES:
+        types = rubric_types()
+        if kind not in types:
             where = yaml_where(path, text, ["kind"])
-            return None, [f"{where}: kind: must be one of {', '.join(RUBRIC_FILES)}"]
-        rubric_type = RUBRIC_FILES[kind]
+            return None, [f"{where}: kind: must be one of {', '.join(types)}"]
+        rubric_type = types[kind]
     try:
         rubric = rubric_type.model_validate(raw)
     except ValidationError as exc:
@@ -228,55 +239,3 @@ def _parse_rubric(
         for loc, message in coercion_problems(raw, rubric)
     ]
     return (None, coerced) if coerced else (rubric, [])
-
-
-def _content_problems(rubric: Rubric) -> list[tuple[list[Any], str]]:
-    """(location, problem) for what a valid shape can still get wrong."""
-    problems: list[tuple[list[Any], str]] = []
-    if isinstance(rubric, SideBySideRubric):
-        for category in rubric.guidance:
-            if category not in CATEGORIES:
-                problems.append(
-                    (
-                        ["guidance", category],
-                        f"guidance.{category}: not a bank category "
-                        f"(known: {', '.join(CATEGORIES)})",
-                    )
-                )
-    elif isinstance(rubric, SummarizationRubric):
-        ids = [d.id for d in rubric.dimensions]
-        problems += _id_problems(ids, ["dimensions"], "dimensions")
-        if sorted(ids) != sorted(SUMMARY_DIMENSIONS):
-            problems.append(
-                (
-                    ["dimensions"],
-                    f"dimensions: must be {', '.join(SUMMARY_DIMENSIONS)} "
-                    f"(the columns of the summarization statistics), got {', '.join(ids)}",
-                )
-            )
-    elif isinstance(rubric, SafetyRubric):
-        ids = [a.id for a in rubric.areas]
-        problems += _id_problems(ids, ["areas"], "areas")
-        unknown = [a for a in ids if a not in SAFETY_AREAS]
-        if unknown:
-            problems.append(
-                (["areas"], f"areas: unknown area ids {unknown} (known: {', '.join(SAFETY_AREAS)})")
-            )
-        for index, area in enumerate(rubric.areas):
-            subs = [s.id for s in area.subcategories]
-            problems += _id_problems(
-                subs, ["areas", index, "subcategories"], f"areas.{index}.subcategories"
-            )
-    return problems
-
-
-def _id_problems(ids: list[str], loc: list[Any], field: str) -> list[tuple[list[Any], str]]:
-    problems = []
-    for index, item_id in enumerate(ids):
-        if not SNAKE_CASE.fullmatch(item_id):
-            problems.append(
-                ([*loc, index, "id"], f"{field}.{index}.id: {item_id!r} is not snake_case")
-            )
-        if item_id in ids[:index]:
-            problems.append(([*loc, index, "id"], f"{field}.{index}.id: {item_id!r} is used twice"))
-    return problems

@@ -42,19 +42,19 @@ _COMMAND_MODULES = (
 )
 
 
-_registered = False
+_registered: set[str] = set()
 
 
 def _register_all() -> None:
+    """Add every module's commands once (a module that failed, e.g. on a project's grading
+    kind that cannot be loaded, is tried again on the next call)."""
     import importlib
 
-    global _registered
-    if _registered:
-        return
-    _registered = True
     for name in _COMMAND_MODULES:
-        module = importlib.import_module(f"evalkit.cli.{name}")
-        module.register(app)
+        if name not in _registered:
+            module = importlib.import_module(f"evalkit.cli.{name}")
+            module.register(app)
+            _registered.add(name)
 
 
 @app.callback()
@@ -65,8 +65,8 @@ def _root() -> None:
 def main() -> None:
     """Entry point: user mistakes become one clear line on stderr and exit code 2; SIGTERM,
     SIGHUP and Ctrl-C stop the command cleanly (its servers with it)."""
-    _register_all()
     try:
+        _register_all()  # a project's grading kind that cannot be loaded is a user error too
         with graceful_signals():
             app()  # standalone: usage errors print their message and exit 2
     except UserError as exc:

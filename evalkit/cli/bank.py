@@ -19,7 +19,7 @@ from rich.table import Table
 from evalkit import bank
 from evalkit.jsonio import write_records
 from evalkit.paths import PROMPTS_DIR, RUBRICS_DIR
-from evalkit.rubrics import RUBRIC_FILES, rubric_problems
+from evalkit.rubrics import rubric_problems
 
 bank_app = typer.Typer(help="The prompt bank: validate, describe, import.", no_args_is_help=True)
 rubric_app = typer.Typer(help="Grading rubrics (rubrics/*.yaml).", no_args_is_help=True)
@@ -309,13 +309,14 @@ def import_(
 def rubric_validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Rubric YAML files (default: the three in rubrics/)."),
+        typer.Argument(help="Rubric YAML files (default: every grading kind's rubric)."),
     ] = None,
 ) -> None:
     """Check rubric files; every mistake is printed as path:line: key: problem (exit 1)."""
     if not paths:
-        folder = _default("rubrics", RUBRICS_DIR)
-        paths = [folder / f"{name}.yaml" for name in RUBRIC_FILES]
+        from evalkit.kinds import all_kinds
+
+        paths = [kind.rubric_path() for kind in all_kinds()]  # the files the kinds load
     failed = 0
     for path in paths:
         problems = rubric_problems(path)

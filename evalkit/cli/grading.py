@@ -189,7 +189,9 @@ def register_grades(app: typer.Typer) -> None:
 
 def grades_export_command(
     run_dir: Path = typer.Argument(None, help="Run folder (or use --db)."),
-    kind: str = typer.Option(..., "--kind", help="A grading kind: sxs, safety, summarization."),
+    kind: str = typer.Option(
+        ..., "--kind", help="A grading kind: sxs, safety, summarization, or a project's own."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="FILE.csv, FILE.jsonl or FILE.parquet."),
     include_auto: bool = typer.Option(
         False, "--include-auto/--humans-only", help="Include automatic graders' grades."
@@ -207,12 +209,13 @@ def grades_export_command(
     Example: evalkit grades export runs/demo --kind sxs --out runs/demo/sxs_grades.csv
     """
     from evalkit.exports import SUFFIXES, write_frame
-    from evalkit.kinds import KINDS, get_kind
+    from evalkit.kinds import get_kind
     from evalkit.stats.frames import COMMON
 
-    if kind not in KINDS:
-        raise UserError(f"--kind {kind}: not a grading kind (known: {', '.join(KINDS)})")
-    grading = get_kind(kind)
+    try:
+        grading = get_kind(kind)
+    except UserError as exc:
+        raise UserError(f"--kind {kind}: {exc}") from None
     if out.suffix.lower() not in SUFFIXES:
         raise UserError(f"--out {out}: use a .csv, .jsonl or .parquet file name")
     check_outputs(out)  # before the work

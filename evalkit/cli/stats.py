@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 stats_app = typer.Typer(
     name="stats",
-    help="Statistics with n and 95% intervals (side by side, violations, summarization, IFEval, "
-    "agreement, ranking, latency, sample size).",
+    help="Statistics with n and 95% intervals (side by side, violations, summarization, any "
+    "grading kind, IFEval, agreement, ranking, latency, sample size).",
     no_args_is_help=True,
 )
 
@@ -352,6 +352,44 @@ def summarization_command(
         _emit_json(rows)
         return
     _print_family(rows, "Summarization", frames.candidates())
+
+
+@stats_app.command("kind")
+def kind_command(
+    kind: str = typer.Argument(
+        ..., help="A grading kind: sxs, safety, summarization, or a project's own."
+    ),
+    grades: Path = typer.Argument(..., help=GRADES_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print the rows as JSON records."),
+    pool: bool = typer.Option(False, "--pool", help=POOL_HELP),
+    rater_bootstrap: bool = typer.Option(False, "--rater-bootstrap", help=RATER_HELP),
+    ppi: bool = typer.Option(False, "--ppi", help=PPI_HELP),
+    exclude: bool = typer.Option(False, "--exclude-flagged", help=EXCLUDE_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Every metric of one grading kind (any registered kind, a project's too), per model and
+    group, with 95% intervals and n prompts: the rows the report and the gates read.
+
+    Example: evalkit stats kind rating runs/demo
+    """
+    from evalkit.errors import UserError
+    from evalkit.kinds import get_kind
+    from evalkit.stats.runs import grades_source
+
+    grading = get_kind(kind)
+    frames = grades_source(grades, grading.name, db)
+    if frames.kind(grading.name).empty:
+        raise UserError(f"{grades}: no {grading.name} grades")
+    if exclude:
+        frames = _exclude_flagged(frames, grading.name, json_out)
+    candidates = frames.candidates()
+    rows = _family_rows(
+        frames, grading.name, candidates, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi
+    )
+    if json_out:
+        _emit_json(rows)
+        return
+    _print_family(rows, grading.label, candidates, per_model=grading.comparison)
 
 
 @stats_app.command("ifeval")

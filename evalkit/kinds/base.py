@@ -8,7 +8,9 @@ Label Studio, stats, gates, report) ask the kind; they never compare kind names.
 
 Adding a kind means one module and a rubric file: subclass `GradingKind` (or
 `SingleResponseKind` for one response per item), fill in the class attributes, implement the
-methods, and `register_kind` an instance (see `tests/kinds/test_new_kind.py` for a 1–7 rating).
+methods, and `register_kind` an instance. A project's kind lives outside evalkit and is found
+through `EVALKIT_KINDS` or an entry point (`evalkit.kinds.plugins`): `tests/kinds/plugin/rating.py`
+is a 1–7 rating added that way, and `tests/kinds/test_new_kind.py` takes it through every step.
 """
 
 from __future__ import annotations
@@ -16,20 +18,22 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import BaseModel
 
 from evalkit.errors import UserError
-from evalkit.records import Grade, Item, ItemKind, Message, Prompt, Response
+from evalkit.records import Grade, Item, Message, Prompt, Response
 from evalkit.stats.table import Metric
 
 if TYPE_CHECKING:
-    from evalkit.rubrics import Rubric
+    from evalkit.rubrics import RubricHeader
 
 # ---------------------------------------------------------------------------- shared records
 
@@ -250,7 +254,9 @@ class GradingKind:
 
     name: ClassVar[str]  # item.kind; `evalkit plan <name>`; frames; Label Studio projects
     rubric_name: ClassVar[str]  # rubrics/<rubric_name>.yaml
-    rubric_type: ClassVar[type[Rubric]]
+    # where the kind keeps its own rubric when the project has none (a project kind's folder)
+    rubric_dir: ClassVar[Path | None] = None
+    rubric_type: ClassVar[type[RubricHeader]]
     label: ClassVar[str]  # what raters read ("Side by side")
     id_prefix: ClassVar[str]  # item ids: "<prefix>-<hash>"
     groups: ClassVar[tuple[str, ...]] = ()  # dimensions its statistics are grouped by
@@ -261,21 +267,23 @@ class GradingKind:
     columns: ClassVar[tuple[str, ...]] = ()
     ls_to_name: ClassVar[str] = "prompt"  # the Label Studio text a comment and flag attach to
 
-    @property
-    def item_kind(self) -> ItemKind:
-        """`name` as an Item's kind (Item validates it: a kind outside ItemKind has no items)."""
-        return cast("ItemKind", self.name)
-
     # -- rubric
 
-    def load_rubric(self, rubrics_dir: str | os.PathLike[str] | None = None) -> Any:
-        """`<rubrics_dir>/<rubric_name>.yaml` (default: the project's `rubrics/`, else the
-        rubrics evalkit ships; see `paths.rubric_file`), validated as this kind's rubric type."""
+    def rubric_path(self, rubrics_dir: str | os.PathLike[str] | None = None) -> Path:
+        """`<rubrics_dir>/<rubric_name>.yaml`; without a folder, the project's own `rubrics/`,
+        else the rubrics evalkit ships (see `paths.rubric_file`); a project kind that keeps its
+        rubric beside its module (`rubric_dir`) falls back to that one."""
         from evalkit.paths import rubric_file
-        from evalkit.rubrics import load_rubric_file
 
         path = rubric_file(self.rubric_name, rubrics_dir)
-        return load_rubric_file(path, self.rubric_type)
+        own = self.rubric_dir / f"{self.rubric_name}.yaml" if self.rubric_dir else None
+        return own if not path.is_file() and own is not None and own.is_file() else path
+
+    def load_rubric(self, rubrics_dir: str | os.PathLike[str] | None = None) -> Any:
+        """The rubric at `rubric_path`, validated as this kind's rubric type."""
+        from evalkit.rubrics import load_rubric_file
+
+        return load_rubric_file(self.rubric_path(rubrics_dir), self.rubric_type)
 
     def rubric_problems(self, rubric: Any) -> list[tuple[list[Any], str]]:
         """(location, problem) for what a valid rubric shape can still get wrong."""
@@ -361,7 +369,12 @@ class GradingKind:
         """The Grade fields from the judge's replies; raises JudgeParseError."""
         raise NotImplementedError
 
-    # -- Label Studio
+    # -- Label Studio (optional: a kind without `ls_config` is graded in evalkit's app only)
+
+    @property
+    def label_studio(self) -> bool:
+        """Whether this kind can be graded in Label Studio (it implements `ls_config`)."""
+        return type(self).ls_config is not GradingKind.ls_config
 
     def ls_config(self, rubric: Any) -> str:
         """The labeling config (XML); model text only ever in <Text> tags."""
@@ -382,12 +395,21 @@ class GradingKind:
 # ---------------------------------------------------------------------------- the registry
 
 KINDS: dict[str, GradingKind] = {}
+BUILT_IN = ("sxs", "summarization", "safety")
 
 
 def register_kind(kind: GradingKind) -> GradingKind:
-    """Make a kind known to every step (plan, app, judge, Label Studio, stats, gates, report)."""
+    """Make a kind known to every step (plan, app, judge, Label Studio, stats, gates, report).
+    A project's kind is found in every process through `EVALKIT_KINDS` or an entry point (see
+    `evalkit.kinds.plugins`); it may not take a built-in kind's name."""
+    from evalkit.records import KIND_NAME
     from evalkit.stats.table import register_metric
 
+    if not re.fullmatch(KIND_NAME, kind.name):
+        raise UserError(f"grading kind name {kind.name!r}: use lower_snake_case, at most 40 chars")
+    existing = KINDS.get(kind.name)
+    if kind.name in BUILT_IN and existing is not None and type(existing) is not type(kind):
+        raise UserError(f"grading kind {kind.name!r} is built in; give the new kind its own name")
     KINDS[kind.name] = kind
     for metric in kind.metrics:
         register_metric(metric)
@@ -395,18 +417,26 @@ def register_kind(kind: GradingKind) -> GradingKind:
 
 
 def get_kind(name: str) -> GradingKind:
-    import evalkit.kinds  # noqa: F401  (registers the built-in kinds)
-
+    _load_kinds()
     try:
         return KINDS[name]
     except KeyError:
-        raise UserError(f"unknown grading kind {name!r} (known: {', '.join(KINDS)})") from None
+        raise UserError(
+            f"unknown grading kind {name!r} (known: {', '.join(KINDS)}; a project's own kind "
+            "is registered through EVALKIT_KINDS or the evalkit.kinds entry point)"
+        ) from None
 
 
 def all_kinds() -> list[GradingKind]:
-    import evalkit.kinds  # noqa: F401
-
+    _load_kinds()
     return list(KINDS.values())
+
+
+def _load_kinds() -> None:
+    import evalkit.kinds  # noqa: F401  (registers the built-in kinds)
+    from evalkit.kinds.plugins import load_plugins
+
+    load_plugins()
 
 
 def kind_of_rubric(rubric_name: str) -> GradingKind:
@@ -449,7 +479,7 @@ class SingleResponseKind(GradingKind):
                         id=item_id(
                             self.id_prefix, request.secret, request.run_id, prompt.id, model
                         ),
-                        kind=self.item_kind,
+                        kind=self.name,
                         run_id=request.run_id,
                         prompt_id=prompt.id,
                         category=prompt.category or self.name,

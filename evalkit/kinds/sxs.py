@@ -215,7 +215,7 @@ class SideBySide(GradingKind):
             metadata["checklist"] = list(prompt.checklist)
         return Item(
             id=iid,
-            kind=self.item_kind,
+            kind=self.name,
             run_id=request.run_id,
             prompt_id=prompt.id,
             category=prompt.category,
@@ -287,7 +287,7 @@ class SideBySide(GradingKind):
             items.append(
                 Item(
                     id=iid,
-                    kind=self.item_kind,
+                    kind=self.name,
                     run_id=request.run_id,
                     prompt_id=prompt.id,
                     category=prompt.category,

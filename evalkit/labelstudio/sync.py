@@ -213,6 +213,11 @@ def push_items(
 ) -> PushResult:
     """One project: find it by title or create it, keep its config current, add missing tasks."""
     kind = get_kind(kind) if isinstance(kind, str) else kind
+    if not kind.label_studio:
+        raise UserError(
+            f"grading kind {kind.name!r} has no Label Studio config (GradingKind.ls_config): "
+            "grade its items in evalkit's app (evalkit app)"
+        )
     config = label_config(kind, rubric)
     shown = text_fields(config)
     settings: dict[str, Any] = {

@@ -196,7 +196,10 @@ def _score(
     items: list[Item] | None = None
     if store is not None:
         result.store = getattr(store, "display_url", str(store))
-        items = [item for item in store.items() if item.run_id == run_id]
+        # items carry the run folder's id (`evalkit plan`: the manifest's, else the folder's
+        # name), which a folder without a manifest may not share with its responses
+        own = {run_id, rundir.run_id}
+        items = [item for item in store.items() if item.run_id in own]
         grades, result.undecided = refusal_grades(items, result.scores)
         _save(store, grades, result)
 

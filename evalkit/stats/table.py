@@ -95,8 +95,10 @@ def metrics() -> dict[str, Metric]:
 
 
 def _load_families() -> None:
-    import evalkit.kinds  # noqa: F401  (registers every kind's metrics)
     import evalkit.stats.measured  # noqa: F401  (IFEval, latency)
+    from evalkit.kinds.base import all_kinds
+
+    all_kinds()  # registers every kind's metrics, a project's kinds too
 
 
 def group_key(dimension: str | None, value: object | None) -> str:

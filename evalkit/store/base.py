@@ -30,6 +30,7 @@ from evalkit.store.schema import (
     SCHEMA_VERSION,
     _meta,
     _migrate_1_to_2,
+    _migrate_2_to_3,
     meta_table,
     metadata_obj,
 )
@@ -170,13 +171,15 @@ class StoreBase:
                     insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION))
                 )
                 conn.execute(insert(meta_table).values(key="created_at", value=utc_now()))
-            elif version == "1":
-                _migrate_1_to_2(conn)
+            elif version in ("1", "2"):
+                if version == "1":
+                    _migrate_1_to_2(conn)
+                _migrate_2_to_3(conn)
             elif version != str(SCHEMA_VERSION):
                 raise UserError(
-                    f"{self.display_url}: grade store has schema version {version}, this evalkit "
-                    f"expects {SCHEMA_VERSION} (and migrates 1); use a matching evalkit or a new "
-                    "store (--db)"
+                    f"{self.display_url}: grade store has schema version {version}, this "
+                    f"evalkit expects {SCHEMA_VERSION} (and migrates 1 and 2); use a matching "
+                    "evalkit or a new store (--db)"
                 )
             store_id = _meta(conn, "store_id")
             if store_id is None:

@@ -36,6 +36,7 @@ PAYLOAD_FIELDS = (
     "violation",
     "violation_category",
     "refused",
+    "answers",
     "skipped",
     "flagged",
     "comment",
@@ -234,7 +235,7 @@ def _check_payload(grade: Grade, kind: str) -> None:
     get_kind(kind).check_grade(grade, None)
 
 
-ANSWER_FIELDS = ("choice", "dimensions", "violation", "violation_category", "refused")
+ANSWER_FIELDS = ("choice", "dimensions", "violation", "violation_category", "refused", "answers")
 
 
 def _is_empty(grade: Grade) -> bool:

@@ -1,8 +1,9 @@
 """The grade store's tables, and how their rows become records.
 
 The SQLAlchemy Core tables (one definition for SQLite and PostgreSQL; `uq_grade_current` is
-the rule of one current grade per rater and item), the schema version with the migration from
-version 1, the `Rater` record, and the converters between rows and `Item`, `Grade` and `Rater`.
+the rule of one current grade per rater and item), the schema version with the migrations
+from versions 1 and 2, the `Rater` record, and the converters between rows and `Item`, `Grade`
+and `Rater`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from sqlalchemy import (
 from evalkit.records import Grade, Item, utc_now
 from evalkit.store.credentials import token_expiry
 
-SCHEMA_VERSION = 2  # 2: login limits, audit log, token expiry, secret versions, store id
+# 2: login limits, audit log, token expiry, secret versions, store id; 3: grades.answers
+SCHEMA_VERSION = 3
 
 RaterRole = Literal["rater", "admin"]
 
@@ -139,6 +141,7 @@ grades_table = Table(
     Column("violation", Boolean),
     Column("violation_category", String(200)),
     Column("refused", Boolean),
+    Column("answers", JSON),  # a kind's own answers (Grade.answers)
     Column("skipped", Boolean, nullable=False, default=False),
     Column("flagged", Boolean, nullable=False, default=False),
     Column("comment", Text),
@@ -197,6 +200,14 @@ def _migrate_1_to_2(conn: Connection) -> None:
     auth_log_table.create(conn, checkfirst=True)
     conn.execute(update(meta_table).where(meta_table.c.key == "schema_version").values(value="2"))
     conn.execute(insert(meta_table).values(key="migrated_1_to_2_at", value=utc_now()))
+
+
+def _migrate_2_to_3(conn: Connection) -> None:
+    """Schema 2 -> 3 in the opening transaction: grades get `answers`, the answers of a kind
+    whose grade fits none of the built-in fields (a project's own kind)."""
+    conn.execute(text("ALTER TABLE grades ADD COLUMN answers JSON"))
+    conn.execute(update(meta_table).where(meta_table.c.key == "schema_version").values(value="3"))
+    conn.execute(insert(meta_table).values(key="migrated_2_to_3_at", value=utc_now()))
 
 
 def _current_grade_join() -> Any:

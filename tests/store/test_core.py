@@ -625,18 +625,42 @@ def test_a_schema_1_store_is_migrated(store: GradeStore) -> None:
         conn.execute(text("DROP TABLE auth_log"))
         conn.execute(text("ALTER TABLE raters DROP COLUMN secret_version"))
         conn.execute(text("ALTER TABLE raters DROP COLUMN token_expires_at"))
+        conn.execute(text("ALTER TABLE grades DROP COLUMN answers"))
         conn.execute(text("DELETE FROM meta WHERE key = 'store_id'"))
         conn.execute(
             update(meta_table).where(meta_table.c.key == "schema_version").values(value="1")
         )
     store.close()
     with GradeStore(url, create=False) as again:
-        assert again.schema_version() == SCHEMA_VERSION == 2
+        assert again.schema_version() == SCHEMA_VERSION == 3
         alice = again.rater("alice")
         assert alice.secret_version == 1 and alice.token_expires_at  # 90 days from now
         assert again.rater("boss").token_expires_at is None
         assert again.sign_in("alice", token).ok and again.sign_in("boss", "a long pass phrase").ok
         assert len(again.auth_log()) == 2 and again.store_id
+
+
+def test_a_schema_2_store_is_migrated_and_keeps_its_grades(store: GradeStore) -> None:
+    """Schema 2 had no `answers` column: reopened, the column is added, old grades read as
+    before (answers None) and a grade with answers can be stored."""
+    store.add_rater("alice")
+    store.add_items([sxs_item(0), sxs_item(1)])
+    store.assign_many([("sxs-0000", "alice"), ("sxs-0001", "alice")])
+    store.save_grade(Grade(item_id="sxs-0000", rater_id="alice", choice=1))
+    url = store.url.render_as_string(hide_password=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE grades DROP COLUMN answers"))
+        conn.execute(
+            update(meta_table).where(meta_table.c.key == "schema_version").values(value="2")
+        )
+    store.close()
+    with GradeStore(url, create=False) as again:
+        assert again.schema_version() == 3
+        (old,) = again.current_grades()
+        assert old.choice == 1 and old.answers is None
+        again.save_grade(Grade(item_id="sxs-0001", rater_id="alice", choice=-1, comment="x"))
+    with GradeStore(url, create=False) as third:  # migrated once: opens as schema 3
+        assert third.schema_version() == 3 and len(third.current_grades()) == 2
 
 
 # ---------------------------------------------------------------------------- durability
