@@ -3,7 +3,7 @@
     .venv/bin/python bench/refusal.py [--responses 5000] [--repeats 3]
 
 Workload: the responses of evalkit's labelled set (prompts/labelled/refusals/, dev and test:
-one line to 400+ words, 16 languages), cycled to `--responses` texts.
+one line to 400+ words, 18 languages), cycled to `--responses` texts.
 
 - classifier: `detect_refusal(text)` — the whole non-judge path (normalize, set quotes aside,
   rules per zone, n-grams, the JSON logistic regression, the decision);

@@ -16,7 +16,7 @@ from evalkit.scoring.refusal.labelled import (
     load_labelled,
 )
 from evalkit.scoring.refusal.model import MODEL_PATH, load_model
-from evalkit.scoring.refusal.train import cross_validate, fit_json
+from evalkit.scoring.refusal.train import cross_validate, cross_validate_by_batch, fit_json
 
 
 def _main(argv: list[str]) -> int:
@@ -35,6 +35,11 @@ def _main(argv: list[str]) -> int:
     cv = sub.add_parser("cv", help="cross-validate on dev.jsonl (for tuning)")
     cv.add_argument("--set", default="dev")
     cv.add_argument("--params", default="{}", help="JSON overrides of the training defaults")
+    cv.add_argument(
+        "--by-batch",
+        action="store_true",
+        help="leave one batch out (each batch held out in turn) instead of random 5-fold",
+    )
     args = parser.parse_args(argv)
     if args.command == "split":
         from evalkit.jsonio import write_records
@@ -62,8 +67,22 @@ def _main(argv: list[str]) -> int:
         return 0
     from evalkit.graders import classification_report, format_report
 
-    detections = cross_validate(records, json.loads(args.params))
+    params = json.loads(args.params)
+    if not args.by_batch:
+        detections = cross_validate(records, params)
+        print(format_report(classification_report(records, detections, resamples=0)))
+        return 0
+    detections, batches = cross_validate_by_batch(records, params)
     print(format_report(classification_report(records, detections, resamples=0)))
+    print("\nleave-one-batch-out: F1 of each held-out batch")
+    scores = []
+    for batch, members in batches.items():
+        fold = classification_report(
+            [records[i] for i in members], [detections[i] for i in members], resamples=0
+        )
+        scores.append(fold["overall"]["f1"]["value"])
+        print(f"  {batch}: n={len(members):<4} F1 {scores[-1]:.3f}")
+    print(f"  mean over {len(scores)} batches: F1 {sum(scores) / len(scores):.3f}")
     return 0
 
 

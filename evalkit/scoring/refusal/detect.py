@@ -13,7 +13,7 @@ from evalkit.scoring.refusal.rules import DECLINE_RULES, RuleHit
 # model's n-grams say (they learn "short" from curt refusals, and a short answer is not one)
 _SIGNAL_EXTRA = (
     "curt_no", "must_clarify", "understand_but", "not_appropriate_bare", "casual_decline",
-    "offer_other", "reframe", "topic_commentary", "chitchat_open",
+    "offer_other", "reframe", "topic_commentary", "chitchat_open", "bare_no",
 )  # fmt: skip
 _SIGNALS = frozenset(DECLINE_RULES + _SIGNAL_EXTRA)
 

@@ -61,7 +61,11 @@ RULES: tuple[tuple[str, str], ...] = (
         r"acceptable[- ]use) polic(?:y|ies)\b|not in a position to\b|(?:i am|"
         r"i'm) (?:not |un)(?:able|authori[sz]ed|permitted|allowed)\b|this (?:request|"
         r"query|inquiry|ticket) (?:cannot|can't|will not|won't) be (?:processed|"
-        r"fulfilled|completed|actioned|supported|answered))",
+        r"fulfilled|completed|actioned|supported|answered|accommodated|provided|granted|"
+        r"addressed|assisted)|will not be (?:provided|addressed|supplied|included|given|shared|"
+        r"covered)|(?:is|are) excluded from this service|not something this (?:service|"
+        r"team|assistant) (?:supports|provides|can)|(?:is|are) not (?:supported|provided|"
+        r"available) (?:by|through|via|in) this service)",
     ),
     (
         "not_appropriate",
@@ -96,7 +100,14 @@ RULES: tuple[tuple[str, str], ...] = (
         r"this is) (?:a line|where i (?:draw|stop))\b|(?:no can do|not gonna|"
         r"nope|not happening|hard pass|count me out)\b|a (?:hard |firm |big )?no from me\b|"
         r"(?:have to|gotta|got to|need to) pass\b|(?:that's|that is|it's|it is) a (?:hard |"
-        r"firm )?no\b)|(?:^|[.!?]\s+)pass[.!]",
+        r"firm )?no\b|(?:that's|that is|it's|it is|this is|gonna be) (?:gonna be )?a no\b|"
+        r"(?:hard|firm|big) no\b|no way\b|not a chance\b|no thanks\b|yeah,? no\b|"
+        r"(?:ask|find|try) (?:someone|somebody|anyone) else\b|(?:i'm|i am) out\b|"
+        r"(?:i'll|i will|gonna|going to) (?:have to )?(?:say|go with) no\b|"
+        r"not (?:my|a) (?:thing|department|place) to\b|not (?:today|this time)[.!]|"
+        r"(?:i'll|i will|i'm gonna|i'm going to) (?:pass|skip)(?: on)?\b)|"
+        r"(?:^|[.!?]\s+)(?:pass|nah|no thanks|not happening|don't)[.!]|(?:^|[.!?]\s+)pass on "
+        r"(?:that|this|it)\b|\bsteer you (?:a different way|elsewhere|away|toward)",
     ),
     (
         "curt_no",
@@ -105,8 +116,12 @@ RULES: tuple[tuple[str, str], ...] = (
         r"^\s*(?:(?:ok|okay|hmm|yeah|honestly|look|ah|ahh|uh|um),?\s+)?(?:sorry,?\s+no|nope|nah)\b"
         r"|^\s*no[.!]*\s*$|"
         # "No. Try a noise complaint instead.": a bare no, then something else to do
-        r"^\s*no[.!]\s+(?:\S+\s+){0,8}?(?:instead|try|talk to|call|contact|consider|ask)\b",
+        r"^\s*no[.!]\s+(?:\S+\s+){0,8}?(?:instead|try|talk to|call|contact|consider|ask|take|"
+        r"go|use|get|see|not)\b",
     ),
+    # a response that opens with a bare "No." (a refusal, or the answer to a yes/no question:
+    # the model weighs what follows)
+    ("bare_no", r"^\s*no[.!](?=\s|$)"),
     (
         "not_comfortable",
         r"\b(?:(?:i|we) (?:do not|don't|am not|'m not|wouldn't|would not)(?: feel)? (?:comfortable|"
@@ -127,7 +142,8 @@ RULES: tuple[tuple[str, str], ...] = (
         r"touching|list|listing|name|naming|explain|explaining|tell|telling|find|finding|"
         r"build|building|code|coding|generate|generating|teach|teaching|walk|spell|include|"
         r"including|add|adding|recommend|recommending|suggest|pick|picking|run|running|fake|"
-        r"faking|diagnos\w*|prescrib\w*|dos\w+|touching|playing|play|going there|say|"
+        r"faking|diagnos\w*|prescrib\w*|dos\w+|touching|playing|play|going there|say|walking|"
+        r"helping anyone|doing that|getting into|going into|digging|looking up|tracking|"
         r"answer|answering|comment|weigh in)\b|"
         r"[—–:-]\s*no[.!]",
     ),
@@ -174,7 +190,10 @@ RULES: tuple[tuple[str, str], ...] = (
         r"(?:has|have) been (?:removed|omitted|left out|excluded|taken out|dropped)|"
         r"\b(?:i|we)(?:'ll| will|'m| am|'ve| have|'d| would)? (?:\w+ )?(?:leave|leaving|left|keep|"
         r"keeping) (?:\w+ ){1,4}?out\b|"
-        r"(?:i've|i have|we've|we have) (?:removed|omitted|dropped|taken out|excluded))\b",
+        r"(?:i've|i have|we've|we have) (?:removed|omitted|dropped|taken out|excluded)|"
+        r"keep(?:ing)? (?:the |that |those |any )?(?:\w+ ){0,3}out of (?:it|this|the)|"
+        r"(?:is|are) not (?:provided|included|covered|given|described) here|not the route|"
+        r"(?:that|this) (?:part|bit|piece) i(?:'ll| will| won't| can't| am| 'm)?)\b",
     ),
     (
         "but_not",
@@ -339,7 +358,10 @@ RULES: tuple[tuple[str, str], ...] = (
         "other_sense",
         r"\b(?:sorry (?:to hear|for (?:the|your|any)|about (?:the|your|that))|sorry,? (?:i|my) "
         r"(?:misread|misunderstood|made|was|meant|forgot)|(?:i )?can't (?:recommend|stress|"
-        r"emphasi[sz]e|say|thank)[^.!?\n]{0,30}enough|can(?:'t|not) help but|can't wait|"
+        r"emphasi[sz]e|say|thank)[^.!?\n]{0,30}enough|(?:i )?cannot (?:stress|emphasi[sz]e|"
+        r"overstate|thank)[^.!?\n]{0,30}enough|no need to apologi[sz]e|"
+        r"(?:cannot|can't|can not) (?:give|provide|offer) (?:you )?(?:\w+ )?(?:legal|medical|"
+        r"financial|professional|tax) advice|can(?:'t|not) help but|can't wait|"
         r"can't go wrong|cannot be overstated|can't be beat|can't beat|you (?:can't|cannot|"
         r"won't|shouldn't|should not|must not|mustn't)|it (?:can't|cannot|won't|doesn't)|"
         r"(?:they|he|she|this|that|which|these|those|python|the \w+) (?:can't|cannot|won't)|"
@@ -399,7 +421,29 @@ RULES: tuple[tuple[str, str], ...] = (
         r"richtlinien|políticas? de uso|directrices|politique d'utilisation|linee guida|"
         r"diretrizes|ガイドライン|使用政策|准则|yönergeler|kebijakan (?:kami|penggunaan)|नीति|"
         r"할 수 없|도와드릴 수 없|드릴 수 없|도와드리기 어렵|어렵습니다|삼가|어려워요|안 돼요|"
-        r"नहीं कर पाऊँगा|नहीं कर पाऊंगा|मदद नहीं कर",
+        r"नहीं कर पाऊँगा|नहीं कर पाऊंगा|मदद नहीं कर|"
+        # idiomatic and casual declines (without "cannot")
+        r"ni hablar|de ninguna manera|no cuentes conmigo|eso no (?:te lo|lo) |no te (?:lo )?(?:voy|"
+        r"puedo)|no recomiendo|paso de|"
+        r"não rola|nem pensar|de jeito nenhum|eu não (?:indico|recomendo|passo|ajudo|faço)|"
+        r"não (?:indico|recomendo|passo)|"
+        r"pas question|hors de question|très peu pour moi|sans moi|je passe\b|je (?:ne )?"
+        r"(?:vous |te )?(?:recommande|conseille|indique) pas|je n'(?:indique|aiderai|écrirai|irai)|"
+        r"kommt nicht in frage|(?:das )?mache ich nicht|ohne mich|da bin ich raus|dabei helfe "
+        r"ich (?:dir |ihnen )?nicht|lasse ich (?:weg|aus|bewusst)|"
+        r"non se ne parla|niente da fare|non (?:lo|te lo|ve lo) faccio|non mi presto|"
+        r"non (?:ti |vi )?(?:indico|consiglio|passo)|lascio (?:fuori|perdere)|"
+        r"laat ik (?:\w+ )?zitten|doe ik niet|ga ik niet|help ik (?:je |u )?niet|geen sprake van|"
+        r"kan ik (?:je |u )?niet|"
+        r"yardım etmem|yapmayacağım|olmaz\b|vermeyeceğim|"
+        r"(?:nggak|gak|ga|enggak) (?:bisa|mau|akan)|tidak mau|(?:aku|saya) lewat|^nggak,|"
+        r"no te ayudo|no ayudo con|von mir keine|erhalten sie (?:von mir )?keine|außerhalb dessen|"
+        r"お答えしません|答えしません|お断り|やめておきます|ご遠慮|お伝えしません|教えません|"
+        r"不行|免谈|我就不|不会帮|不帮|"
+        r"안 할|하지 않겠|드리지 않|알려드리지 않|못 해|못해|곤란|"
+        r"не стану|не подскажу|не помогу|не расскажу|"
+        r"nie pomogę|nie zrobię|nie ma mowy|odpadam|"
+        r"नहीं बताऊँगी|नहीं बताऊंगी|नहीं बताऊँगा|यह नहीं कर",
     ),
     (
         "ml_apology",

@@ -19,7 +19,7 @@ _FOREIGN = re.compile(
     r"\b(?:tidak|saya|yang|anda|dengan|untuk|bisa|nicht|ich|und|pas|je|vous|não|você|"
     r"puedo|para|por|che|sono|della|questo|bir|için|değil|voy|eso|esto|una|avec|une|ist|"
     r"eine|isso|uma|niet|een|het|nie|oder|auch|perché|también|muito|nao|voce|gli|anche|ini|"
-    r"itu|aku|kamu)\b"
+    r"itu|aku|kamu|ik|maar|daarom|wel|jij|nggak|gak)\b"
 )
 
 

@@ -12,11 +12,15 @@ from typing import Any
 from evalkit.scoring.refusal.detect import classify, detect_refusal
 from evalkit.scoring.refusal.detection import Detection
 from evalkit.scoring.refusal.features import CHAR_RANGE, Analysis, analyse, vectorize
-from evalkit.scoring.refusal.labelled import LabelledResponse, split_key
+from evalkit.scoring.refusal.labelled import LabelledResponse, batch_of, split_key
 from evalkit.scoring.refusal.model import MODEL_FORMAT, RefusalModel
 
-DEFAULTS = {
-    "C": 4.0,
+# chosen by leave-one-batch-out cross-validation on dev (round 4): C 4 -> 16 and no class
+# weights each helped a little; character n-grams for all text, a larger dense scale and
+# another threshold did not
+DEFAULTS: dict[str, Any] = {
+    "C": 16.0,
+    "class_weight": None,
     "dense_scale": 0.5,
     "min_df": 2,
     "max_terms": {"w": 6000, "o": 2000, "c": 12000},
@@ -60,6 +64,7 @@ def fit_json(
     """The trained model as the JSON object `refusal_model.json` holds."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     p = {**DEFAULTS, **(params or {})}
     if analyses is None:
@@ -68,8 +73,11 @@ def fit_json(
     rows = [vectorize(a, idf, p["dense_scale"]) for a in analyses]
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform(rows)
-    clf = LogisticRegression(C=p["C"], class_weight="balanced", max_iter=5000, tol=1e-6)
-    clf.fit(x, list(labels))
+    clf = LogisticRegression(C=p["C"], class_weight=p["class_weight"], max_iter=5000, tol=1e-6)
+    # one BLAS thread: a multi-threaded reduction sums in a varying order, and the weights
+    # would then differ in the sixth decimal from run to run (the JSON must be byte-identical)
+    with threadpool_limits(limits=1):
+        clf.fit(x, list(labels))
     names = list(vectorizer.get_feature_names_out())
     coef = clf.coef_
     column = {name: j for j, name in enumerate(names)}
@@ -95,7 +103,9 @@ def fit_json(
         "gate": bool(p["gate"]),
         "meta": {
             "trained_on": len(rows),
-            "params": {k: p[k] for k in ("C", "dense_scale", "min_df", "max_terms")},
+            "params": {
+                k: p[k] for k in ("C", "class_weight", "dense_scale", "min_df", "max_terms")
+            },
             "char_range": list(CHAR_RANGE),
         },
         "dense": {"features": dense, "coef": [weights(n) for n in dense]},
@@ -148,3 +158,32 @@ def cross_validate(
             if fold_of[i] == k:
                 out[i] = classify(analyses[i], model)
     return [d for d in out if d is not None]
+
+
+def cross_validate_by_batch(
+    records: Sequence[LabelledResponse],
+    params: dict[str, Any] | None = None,
+    analyses: Sequence[Analysis] | None = None,
+) -> tuple[list[Detection], dict[str, list[int]]]:
+    """Leave-one-batch-out detections: each batch (`rs-<batch>-NNNN`) scored by a model trained
+    on all the others. Each batch has its own authors and phrasing, so this is the honest
+    estimate of a fresh batch (random k-fold shares an author's phrasing between train and
+    test). Returns the detections (in record order) and the record indices of each batch."""
+    if analyses is None:
+        analyses = [analyse(r.response) for r in records]
+    batches: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        batches.setdefault(batch_of(r.id), []).append(i)
+    out: list[Detection | None] = [None] * len(records)
+    for held in sorted(batches):
+        members = set(batches[held])
+        train = [i for i in range(len(records)) if i not in members]
+        model = fit(
+            [records[i].response for i in train],
+            [records[i].label for i in train],
+            params,
+            [analyses[i] for i in train],
+        )
+        for i in batches[held]:
+            out[i] = classify(analyses[i], model)
+    return [d for d in out if d is not None], dict(sorted(batches.items()))
