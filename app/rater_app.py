@@ -31,7 +31,7 @@ import streamlit as st
 from evalkit import app_support as support
 from evalkit.app_support import AnswerError, Extras, Handles, RaterSession
 from evalkit.errors import UserError
-from evalkit.kinds.base import Form, GradingKind, Panel, Question, View, get_kind
+from evalkit.kinds.base import Form, GradingKind, Panel, Question, View, all_kinds, get_kind
 from evalkit.store import SessionEnded, StoreBusy, StoreGone
 from evalkit.text_display import visible
 
@@ -47,7 +47,9 @@ def _store(db: str | None, run_dir: str | None) -> Any:
 
 
 @st.cache_resource(show_spinner=False)
-def _rubrics(rubrics_dir: str | None) -> dict[str, Any]:
+def _rubrics(rubrics_dir: str | None, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """Every registered kind's rubric, loaded once per folder and set of kinds (`kinds` is the
+    cache key: a kind registered later, e.g. from EVALKIT_KINDS, gets its rubric too)."""
     return support.load_rubrics(rubrics_dir)
 
 
@@ -371,7 +373,7 @@ def rater_quality_section(rater: RaterSession, data: Any, rubrics: dict[str, Any
 def page() -> None:
     try:
         store = _store(*support.store_location())
-        rubrics = _rubrics(None)
+        rubrics = _rubrics(None, tuple(kind.name for kind in all_kinds()))
     except UserError as exc:
         st.error(str(exc))
         st.stop()

@@ -62,9 +62,19 @@ def spread(
     return chosen
 
 
+# a bank prompt longer than this (about 500 tokens) is left to a full run: a CPU model takes
+# half a minute or more to read a 10,000-character coding task before it writes a word
+DEMO_MAX_PROMPT_CHARS = 2000
+
+
 def bank_slice(n_per_category: int, seed: int) -> list[Prompt]:
-    """Every category of the bank, its prompts spread over the three difficulties."""
-    bank = load_prompts([PROMPTS_DIR / "bank"])
+    """Every category of the bank, its prompts spread over the three difficulties (prompts of
+    at most `DEMO_MAX_PROMPT_CHARS`: 71 of the 1,395 are longer)."""
+    bank = [
+        p
+        for p in load_prompts([PROMPTS_DIR / "bank"])
+        if sum(len(m.content) for m in p.messages) <= DEMO_MAX_PROMPT_CHARS
+    ]
     chosen: list[Prompt] = []
     for category in CATEGORIES:
         members = [p for p in bank if p.category == category]

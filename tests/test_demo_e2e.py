@@ -19,7 +19,8 @@ from evalkit.records import CATEGORIES
 from evalkit.runner import load_responses
 from evalkit.stats.runs import load_runs
 
-pytestmark = [pytest.mark.slow, pytest.mark.model]
+# the demo alone takes about 4 minutes on 2 quiet cores; unit tests share the cores with it
+pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.timeout(1500)]
 GATES = PROJECT_ROOT / "examples" / "gates.yaml"
 
 

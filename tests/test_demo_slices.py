@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from evalkit.demo import adversarial_slice, bank_slice, summarization_slice
+from evalkit.demo import (
+    DEMO_MAX_PROMPT_CHARS,
+    adversarial_slice,
+    bank_slice,
+    summarization_slice,
+)
 from evalkit.records import CATEGORIES
 
 
@@ -18,6 +23,9 @@ def test_the_summarization_slice_skips_long_inputs_and_the_adversarial_subsets()
 def test_the_bank_and_adversarial_slices_cover_every_category_and_area() -> None:
     bank = bank_slice(1, seed=0)
     assert sorted({p.category for p in bank}) == sorted(CATEGORIES)
+    for seed in range(5):  # no long reading task (half a minute each on a CPU model)
+        for prompt in bank_slice(3, seed=seed):
+            assert sum(len(m.content) for m in prompt.messages) <= DEMO_MAX_PROMPT_CHARS
     adversarial = adversarial_slice(2, seed=0)
     assert {p.risk_area for p in adversarial} == {
         "harmful_content",

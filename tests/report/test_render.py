@@ -14,6 +14,7 @@ from evalkit.paths import PROJECT_ROOT
 from evalkit.report import ReportOptions, md_escape, render_html, render_markdown, write_report
 from evalkit.report.build import report_context
 from evalkit.report.charts import Point, Segment, StackRow, interval_dots, stacked_bars
+from evalkit.stats.frames import RunFrames
 from evalkit.stats.runs import load_run_frames
 from evalkit.testing.synthetic import write_synthetic_run
 
@@ -229,14 +230,20 @@ MISSING_GATES = (
 )
 
 
+@pytest.fixture(scope="module")
+def headline_frames(tmp_path_factory: pytest.TempPathFactory) -> RunFrames:
+    """One run for the three gate files (the gates differ, the grades do not)."""
+    root = tmp_path_factory.mktemp("headline")
+    return load_run_frames(write_synthetic_run(root / "run", prompts_per_category=8, judge=False))
+
+
 @pytest.mark.parametrize(
     "body, exit_code", [(PASSING_GATES, 0), (FAILING_GATES, 1), (MISSING_GATES, 2)]
 )
 def test_the_report_headline_follows_the_gates_exit_code(
-    tmp_path: Path, body: str, exit_code: int
+    headline_frames: RunFrames, tmp_path: Path, body: str, exit_code: int
 ) -> None:
-    run = write_synthetic_run(tmp_path / "run", prompts_per_category=8, judge=False)
-    frames = load_run_frames(run)
+    frames = headline_frames
     path = tmp_path / "gates.yaml"
     path.write_text(body)
     gates = run_gates(load_gates(path), frames)
