@@ -23,9 +23,14 @@ def test_mypy_passes_on_the_package() -> None:
         missing_part("mypy", "install the dev extra: pip install -e '.[dev]' (scripts/setup.sh)")
     result = subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
             # kept between runs (a fresh checkout's first check takes half a minute)
-            "--cache-dir", str(cache_dir() / "mypy"),
+            "--cache-dir",
+            str(cache_dir() / "mypy"),
         ],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
