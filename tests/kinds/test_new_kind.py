@@ -282,6 +282,7 @@ def test_an_installed_package_registers_its_kind_through_an_entry_point(
 
     point = Point(rating_module.Rating)
     monkeypatch.setattr(plugins_module, "entry_points", lambda group: [point])
+    monkeypatch.setattr(plugins_module, "_points", None)  # read again, from the fake
     monkeypatch.delenv("EVALKIT_KINDS", raising=False)
     try:
         assert get_kind("rating").label == "Overall rating"
@@ -289,7 +290,7 @@ def test_an_installed_package_registers_its_kind_through_an_entry_point(
         assert point.loads == 1  # once per process
         broken = Point(42)
         broken.value = "pkg.other:NOT_A_KIND"
-        monkeypatch.setattr(plugins_module, "entry_points", lambda group: [broken])
+        monkeypatch.setattr(plugins_module, "_points", [broken])  # a later installation
         with pytest.raises(UserError, match="neither a module nor a GradingKind"):
             all_kinds()
     finally:
