@@ -57,5 +57,8 @@ def demo_command(
 
     Example: evalkit demo --bank 1 --summaries 1 --ifeval 5 --adversarial 2
     """
+    from evalkit.models.build import ensure_portable
+
     sizes = DemoSizes(bank, summaries, ifeval, adversarial, max_tokens, judge_limit)
+    ensure_portable(lambda line: typer.echo(line, err=True))  # a build that runs on any CPU
     run_demo(out, config_path, report, gates or default_gates(), sizes, seed, data_dir)

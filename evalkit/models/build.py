@@ -20,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from evalkit.errors import UserError
@@ -123,6 +124,24 @@ def install(rebuild: bool = False) -> Path:
         raise UserError("llama_cpp is not importable after installing it")
     (Path(spec.origin).parent / "EVALKIT_BUILD").write_text(cmake_args() + "\n")
     return wheel
+
+
+def ensure_portable(say: Callable[[str], None] | None = None) -> bool:
+    """Before embedded models start: if llama-cpp-python is installed but not by evalkit (pip's
+    default build, `-march=native`: `pip install "evalkit[embedded]"` gives one), install the
+    portable build instead (cached after the first build). Returns whether it installed.
+    A build made with $EVALKIT_LLAMA_CMAKE_ARGS by `evalkit embedded install` is kept."""
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None or installed_flags() == cmake_args():
+        return False
+    (say or print)(
+        "evalkit: the installed llama.cpp was built by pip for this CPU only (-march=native), "
+        "which crashes on CPUs that advertise AMX; installing evalkit's portable build once "
+        "(evalkit embedded install: about 4-8 minutes to build, then cached)"
+    )
+    install()
+    return True
 
 
 def library_files() -> list[Path]:

@@ -296,6 +296,31 @@ def test_the_portable_build_asks_for_no_native_or_amx_code(monkeypatch):
     assert "ldtilecfg" in FORBIDDEN_X86
 
 
+def test_a_native_build_from_pip_is_replaced_by_the_portable_one_before_the_demo(monkeypatch):
+    """`pip install "evalkit[embedded]"` compiles llama.cpp with -march=native; `evalkit demo`
+    swaps in the portable build first (install itself is the real thing in setup.sh: here it
+    is recorded, not run). A build evalkit made with the current flags is kept."""
+    from evalkit.models import build
+
+    installs: list[str] = []
+    said: list[str] = []
+    monkeypatch.setattr(build, "install", lambda rebuild=False: installs.append("portable"))
+    monkeypatch.setattr(build, "installed_flags", lambda: None)  # pip's own build: no stamp
+    assert build.ensure_portable(said.append) is True
+    assert installs == ["portable"] and "-march=native" in said[0] and "AMX" in said[0]
+    monkeypatch.setattr(build, "installed_flags", build.cmake_args)  # evalkit's build
+    assert build.ensure_portable(said.append) is False and installs == ["portable"]
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "llama_cpp" else real(n, *a)
+    )
+    monkeypatch.setattr(build, "installed_flags", lambda: None)
+    assert build.ensure_portable(said.append) is False  # not installed: nothing to replace
+    assert installs == ["portable"]
+
+
 def test_a_missing_llama_cpp_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(embedded.importlib.util, "find_spec", lambda name: None)
     server = LlamaServer(tmp_path / "x.gguf", label="tiny")
