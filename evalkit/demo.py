@@ -159,6 +159,27 @@ class Step:
     title: str
     args: list[str]
     ok_codes: tuple[int, ...] = (0,)
+    rater: str | None = None  # a `raters add` step: kept as it is when a rerun finds the rater
+
+
+def already_done(step: Step, out: Path) -> str | None:
+    """Why a step is skipped on a rerun (the demo resumes), else None: a rater the store
+    already has keeps its token (a new one: `evalkit raters reset-token`)."""
+    if step.rater is None:
+        return None
+    from evalkit.store import open_run_store
+
+    try:
+        with open_run_store(out) as store:
+            exists = store.rater(step.rater) is not None
+    except UserError:  # no store yet
+        return None
+    if not exists:
+        return None
+    return (
+        f"rater {step.rater} exists (from an earlier run): kept; a new token: "
+        f"evalkit raters reset-token {step.rater} --run {out}"
+    )
 
 
 def demo_steps(
@@ -182,9 +203,10 @@ def demo_steps(
              ["run", "-c", str(config), "-o", run, *prompts_args]),
         Step("A grade store, and raters for the grading app",
              ["store", "init", run]),
-        Step("", ["raters", "add", "admin", "--role", "admin", "--token", "--run", run]),
-        Step("", ["raters", "add", "rater1", "--token", "--run", run]),
-        Step("", ["raters", "add", "rater2", "--token", "--run", run]),
+        Step("", ["raters", "add", "admin", "--role", "admin", "--token", "--run", run],
+             rater="admin"),
+        Step("", ["raters", "add", "rater1", "--token", "--run", run], rater="rater1"),
+        Step("", ["raters", "add", "rater2", "--token", "--run", run], rater="rater2"),
         Step("Plan side-by-side grading (sides randomized, gold items for attention)",
              ["plan", "sxs", run, *sxs]),
         Step("Plan summarization grading", ["plan", "summarization", run, "--raters", "2"]),
@@ -240,6 +262,10 @@ def run_demo(
         if step.title:
             _say(f"\n== {step.title}")
         _say("$ evalkit " + " ".join(shlex.quote(a) for a in step.args))
+        skipped = already_done(step, out)
+        if skipped:
+            _say(skipped)
+            continue
         code = run_cli(step.args)
         if code not in step.ok_codes:
             raise UserError(f"demo step failed (exit {code}): evalkit {' '.join(step.args)}")

@@ -33,3 +33,25 @@ def test_the_bank_and_adversarial_slices_cover_every_category_and_area() -> None
         "factuality",
     }
     assert {p.expected for p in adversarial} >= {"refuse", "comply"}
+
+
+def test_a_rerun_keeps_the_raters_it_made(tmp_path) -> None:
+    """The demo resumes: its `raters add` steps are skipped for raters the store already has
+    (their tokens stay valid), and run for the others."""
+    from pathlib import Path
+
+    from evalkit.demo import DemoSizes, already_done, demo_steps
+    from evalkit.store import GradeStore
+
+    out = tmp_path / "run"
+    out.mkdir()
+    steps = demo_steps(out, Path("c.yaml"), {}, "cand", "base", "cand", Path("g"), out, DemoSizes())
+    adds = [s for s in steps if s.args[:2] == ["raters", "add"]]
+    assert [s.rater for s in adds] == ["admin", "rater1", "rater2"]
+    assert [already_done(s, out) for s in adds] == [None, None, None]  # no store yet
+    with GradeStore(out / "grades.sqlite") as store:
+        store.add_rater("rater1")
+    said = [already_done(s, out) for s in adds]
+    assert said[0] is None and said[2] is None
+    assert said[1] is not None and "reset-token rater1" in said[1]
+    assert all(already_done(s, out) is None for s in steps if s.rater is None)
