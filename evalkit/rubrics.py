@@ -171,11 +171,12 @@ def load_rubric(
 def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Any: ...
 def load_rubric(name: str, rubrics_dir: str | os.PathLike[str] | None = None) -> Any:
     """Load `rubrics/<name>.yaml` (side_by_side, summarization, safety or a project kind's)."""
-    from evalkit.kinds.base import kind_of_rubric
+    from evalkit.kinds.base import all_kinds
 
-    if name not in rubric_types():
-        raise UserError(f"unknown rubric {name!r} (known: {', '.join(rubric_types())})")
-    return kind_of_rubric(name).load_rubric(rubrics_dir)
+    kinds = {kind.rubric_name: kind for kind in all_kinds()}
+    if name not in kinds:
+        raise UserError(f"unknown rubric {name!r} (known: {', '.join(kinds)})")
+    return kinds[name].load_rubric(rubrics_dir)
 
 
 @overload

@@ -212,6 +212,20 @@ def _exclude_flagged(frames: RunFrames, family: str, json_out: bool) -> RunFrame
     return frames
 
 
+def _graded_frames(
+    grades: Path, family: str, db: str | None, exclude: bool, json_out: bool, what: str
+) -> RunFrames:
+    """GRADES' frames with this kind's grades (none is a clear error, `what` naming them), less
+    the flagged raters with --exclude-flagged."""
+    from evalkit.errors import UserError
+    from evalkit.stats.runs import grades_source
+
+    frames = grades_source(grades, family, db)
+    if frames.kind(family).empty:
+        raise UserError(f"{grades}: no {what} grades")
+    return _exclude_flagged(frames, family, json_out) if exclude else frames
+
+
 def say_excluded(lines: Sequence[str], err: bool = False) -> None:
     """Which raters `--exclude-flagged` left out and why, one line each (or that none was)."""
     if not lines:
@@ -258,15 +272,8 @@ def sxs_command(
 ) -> None:
     """Win / tie / loss, ties-as-half preference and net preference (Holm-adjusted p-values)
     per baseline and group, with 95% intervals and n prompts."""
-    from evalkit.errors import UserError
-    from evalkit.stats.runs import grades_source
-
     family = _family(SXS_LEAD)
-    frames = grades_source(grades, family, db)
-    if frames.kind(family).empty:
-        raise UserError(f"{grades}: no side-by-side grades")
-    if exclude:
-        frames = _exclude_flagged(frames, family, json_out)
+    frames = _graded_frames(grades, family, db, exclude, json_out, "side-by-side")
     candidates = list(candidate or []) or frames.candidates()
     rows = _family_rows(
         frames, family, candidates, pool=pool, rater_bootstrap=rater_bootstrap,
@@ -334,18 +341,13 @@ def summarization_command(
     """Good / neutral / poor rates per model and use case (and the adversarial subset's
     not-amplify rate when present), with 95% intervals and n prompts."""
     from evalkit.errors import UserError
-    from evalkit.stats.runs import grades_source
     from evalkit.stats.table import ALL, metric
 
     dimensions = metric(SUMMARY_LEAD).groups
     if by not in dimensions:
         raise UserError(f"--by {by}: use one of {', '.join(dimensions)}")
     family = _family(SUMMARY_LEAD)
-    frames = grades_source(grades, family, db)
-    if frames.kind(family).empty:
-        raise UserError(f"{grades}: no summarization grades")
-    if exclude:
-        frames = _exclude_flagged(frames, family, json_out)
+    frames = _graded_frames(grades, family, db, exclude, json_out, "summarization")
     rows = _family_rows(frames, family, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi)
     rows = rows[(rows["group"] == ALL) | rows["group"].str.startswith(f"{by}=")]
     if json_out:
@@ -372,16 +374,10 @@ def kind_command(
 
     Example: evalkit stats kind rating runs/demo
     """
-    from evalkit.errors import UserError
     from evalkit.kinds import get_kind
-    from evalkit.stats.runs import grades_source
 
     grading = get_kind(kind)
-    frames = grades_source(grades, grading.name, db)
-    if frames.kind(grading.name).empty:
-        raise UserError(f"{grades}: no {grading.name} grades")
-    if exclude:
-        frames = _exclude_flagged(frames, grading.name, json_out)
+    frames = _graded_frames(grades, grading.name, db, exclude, json_out, grading.name)
     candidates = frames.candidates()
     rows = _family_rows(
         frames, grading.name, candidates, pool=pool, rater_bootstrap=rater_bootstrap, ppi=ppi

@@ -36,12 +36,11 @@ def load_plugins() -> None:
     for entry in _env_entries():
         key = f"env:{entry}"
         if key not in _loaded:
-            _loaded.add(key)
             _load_env_entry(entry)
+            _loaded.add(key)  # only once it loaded: a broken source fails every call
     for point in _entry_points():
         key = f"ep:{point.name}={point.value}"
         if key not in _loaded:
-            _loaded.add(key)
             try:
                 loaded = point.load()
             except Exception as exc:  # a broken plugin is named, not a traceback
@@ -50,6 +49,7 @@ def load_plugins() -> None:
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
             _register_object(loaded, f"entry point {point.name} ({GROUP})")
+            _loaded.add(key)
 
 
 def _entry_points() -> list[Any]:
