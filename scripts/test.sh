@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/test-parts.sh
 # first the unit tests, on two workers (one per core); then the tests that need a real part
-# (marked slow), one after another with the cores to themselves, as their servers and browser
-# are timed by the tests. Extra args go to both runs; the worse exit code is the result.
+# (marked slow) and those that race processes against deadlines (marked timed), one after
+# another with the cores to themselves. Extra args go to both runs; the worse exit code is the result.
 set +e
-.venv/bin/python -m pytest -m "not slow" -n 2 "$@"
+.venv/bin/python -m pytest -m "not slow and not timed" -n 2 "$@"
 unit=$?
-.venv/bin/python -m pytest -m slow "$@"
+.venv/bin/python -m pytest -m "slow or timed" "$@"
 real=$?
 set -e
 if [ "$unit" -eq 5 ] && [ "$real" -eq 5 ]; then exit 5; fi  # nothing collected at all

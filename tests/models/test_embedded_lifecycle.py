@@ -23,6 +23,10 @@ from evalkit.processes import STOP_GRACE_S, signal_name, spawn, stop
 from evalkit.records import Message, ModelSpec, Prompt
 from evalkit.runner import load_responses, run_prompts
 
+# fake llama.cpp processes that crash and stop on cue: timed, so never beside the parallel
+# unit tests (a loaded core once let a crash on the first prompt go unseen)
+pytestmark = pytest.mark.timed
+
 # A stand-in for `python -m llama_cpp.server`: answers /v1/models, streams a completion, and
 # dies by the signal named in $FAKE_CRASH_SIGNAL on request number $FAKE_CRASH_AFTER.
 FAKE_SERVER = textwrap.dedent(
