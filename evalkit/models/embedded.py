@@ -10,6 +10,9 @@ Everything works offline: the weights come from installed packages, never from a
   prompt: a llama.cpp built for another CPU dies here (SIGILL, or SIGSEGV at an AMX
   instruction), and the user gets one clear error with the signal, the model file, the log
   tail and how to rebuild, instead of a run of connection errors.
+- The server answers to a random alias, so readiness is checked against *this* server: a port
+  handed out by `free_port()` and taken by another process before llama.cpp binds it moves the
+  server to another port, instead of a self-check passing on someone else's server.
 - `failure()` tells the runner at once when the process has died during a run.
 - The server runs under evalkit's watchdog (`evalkit.processes.spawn`): it stops when evalkit
   does, even when evalkit is killed.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -45,6 +49,7 @@ REBUILD_HINT = (
     "`evalkit embedded install --rebuild` (or `bash scripts/setup.sh` after deleting "
     "~/.cache/evalkit/wheels), see the README's 'Embedded models' section"
 )
+PORT_ATTEMPTS = 3
 SELF_CHECK_PROMPT = "The three primary colours are red, yellow and"
 
 
@@ -112,6 +117,9 @@ class LlamaServer:
         self.n_ctx = n_ctx
         self.n_threads = n_threads or available_cpus()
         self.port = free_port()
+        # the name the server answers to: proves the server on the port is this one (a
+        # port from free_port() can be taken by another process before the server binds it)
+        self.alias = f"evalkit-{secrets.token_hex(8)}"
         self.process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(
             prefix="evalkit-llama-", suffix=".log", delete=False
@@ -127,6 +135,7 @@ class LlamaServer:
             "--model", str(self.model_file),
             "--host", "127.0.0.1",
             "--port", str(self.port),
+            "--model_alias", self.alias,
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.n_threads),
             "--n_threads_batch", str(self.n_threads),
@@ -139,22 +148,44 @@ class LlamaServer:
                 f"model {self.label}: llama.cpp is not installed; run `evalkit embedded "
                 "install` (or `pip install 'evalkit[embedded]'`)"
             )
-        self.process = spawn(self.command(), stdout=self._log)
         deadline = time.monotonic() + ready_timeout_s
-        while time.monotonic() < deadline:
-            if self.failure():
-                raise ServerCrashed(self._crash_message("at start-up"))
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base_url}/models", timeout=2).status_code == 200:
-                    if self_check:
-                        self.self_check()
-                    return
-            time.sleep(0.25)
+        for _ in range(PORT_ATTEMPTS):
+            self.process = spawn(self.command(), stdout=self._log)
+            if self._wait_ready(deadline):
+                if self_check:
+                    self.self_check()
+                return
+            # another process took the port between free_port() and our bind: move on
+            stop(self.process)
+            self.port = free_port()
+            print(
+                f"evalkit: port taken, restarting llama.cpp for {self.label} on "
+                f"127.0.0.1:{self.port}",
+                file=sys.stderr,
+                flush=True,
+            )
         self.stop()
         raise UserError(
-            f"llama.cpp server for {self.label} not ready after {ready_timeout_s:.0f}s:\n"
-            f"{self.log_tail()}"
+            f"llama.cpp server for {self.label}: {PORT_ATTEMPTS} ports in a row were taken by "
+            "other processes"
         )
+
+    def _wait_ready(self, deadline: float) -> bool:
+        """True once *this* server answers (its alias is listed), False when the port belongs
+        to another process; a crash at start-up or no answer by the deadline is an error."""
+        while time.monotonic() < deadline:
+            if self.failure():
+                if "address already in use" in self.log_tail(40).lower():
+                    return False
+                raise ServerCrashed(self._crash_message("at start-up"))
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                answer = httpx.get(f"{self.base_url}/models", timeout=2)
+                if answer.status_code == 200:
+                    ids = [m.get("id") for m in answer.json().get("data", [])]
+                    return self.alias in ids
+            time.sleep(0.25)
+        self.stop()
+        raise UserError(f"llama.cpp server for {self.label} not ready in time:\n{self.log_tail()}")
 
     def self_check(self, timeout_s: float = 120.0) -> None:
         """Ask for a few tokens of a multi-token prompt; a crash here is a clear error."""

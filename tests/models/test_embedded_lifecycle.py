@@ -34,6 +34,7 @@ FAKE_SERVER = textwrap.dedent(
     import json, os, signal, sys, time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     port = int(sys.argv[sys.argv.index("--port") + 1])
+    alias = sys.argv[sys.argv.index("--model_alias") + 1]
     crash_after = int(os.environ.get("FAKE_CRASH_AFTER", "1000000"))
     sig = getattr(signal, os.environ.get("FAKE_CRASH_SIGNAL", "SIGSEGV"))
     delay = float(os.environ.get("FAKE_DELAY_S", "0"))
@@ -42,7 +43,7 @@ FAKE_SERVER = textwrap.dedent(
         def log_message(self, *a):
             pass
         def do_GET(self):
-            body = json.dumps({"data": [{"id": "fake"}]}).encode()
+            body = json.dumps({"data": [{"id": alias}]}).encode()
             self.send_response(200); self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body))); self.end_headers()
             self.wfile.write(body)
@@ -74,7 +75,9 @@ def fake_llama(tmp_path, monkeypatch):
     model.write_bytes(b"GGUF")
 
     def command(self):
-        return [sys.executable, str(script), "--port", str(self.port)]
+        return [
+            sys.executable, str(script), "--port", str(self.port), "--model_alias", self.alias
+        ]  # fmt: skip
 
     monkeypatch.setattr(LlamaServer, "command", command)
     monkeypatch.setattr(embedded, "gguf_path", lambda name: model)
@@ -104,6 +107,53 @@ def test_crash_on_the_first_prompt_is_one_clear_error(fake_llama, monkeypatch):
     assert str(fake_llama) in message  # the model file
     assert "ggml_backend_amx_mul_mat" in message  # the log tail
     assert "evalkit embedded install --rebuild" in message  # how to rebuild
+
+
+def test_a_port_taken_by_another_server_is_not_mistaken_for_ours(fake_llama, monkeypatch):
+    """free_port() hands out a port that another healthy server takes before ours binds it: the
+    self-check must reach our (crashing) server on a new port, not pass on the other one."""
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER_SERVER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        taken = int(other.stdout.readline())  # the other server is listening
+        ports = iter([taken])
+        real_free_port = embedded.free_port
+        monkeypatch.setattr(embedded, "free_port", lambda: next(ports, None) or real_free_port())
+        monkeypatch.setenv("FAKE_CRASH_AFTER", "1")
+        server = LlamaServer(fake_llama, label="tiny")
+        assert server.port == taken
+        with pytest.raises(ServerCrashed, match="stopped \\(SIGSEGV\\) on its first prompt"):
+            server.start(ready_timeout_s=20)
+        server.stop()
+        assert server.port != taken
+    finally:
+        other.kill()
+        other.wait()
+
+
+# a healthy OpenAI-style server that is not ours: lists another model, answers every POST
+OTHER_SERVER = textwrap.dedent(
+    """
+    import json
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+        def reply(self, payload):
+            body = json.dumps(payload).encode()
+            self.send_response(200); self.send_header("content-length", str(len(body)))
+            self.end_headers(); self.wfile.write(body)
+        def do_GET(self):
+            self.reply({"data": [{"id": "someone-else"}]})
+        def do_POST(self):
+            self.rfile.read(int(self.headers["content-length"]))
+            self.reply({"choices": [{"index": 0, "text": "blue", "finish_reason": "stop"}]})
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """
+)
 
 
 def test_a_healthy_server_passes_its_self_check(fake_llama):
