@@ -122,7 +122,7 @@ def _load_runs(
     for run_dir in run_dirs:
         rundir = RunDir(run_dir).require()
         manifest = rundir.read_manifest()
-        run_id = manifest.run_id if manifest else rundir.path.name
+        run_id = rundir.run_id
         # a manifest without created_at gets "now" from its model's default: not a run's date
         created = (
             manifest.created_at if manifest and "created_at" in manifest.model_fields_set else ""

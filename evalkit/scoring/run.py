@@ -170,7 +170,7 @@ def _score(
 ) -> RunScores:
     run_dir = rundir.path
     prompts, responses = inputs
-    run_id = _run_id(responses, run_dir)
+    run_id = rundir.run_id  # the manifest's, else the folder's name: as `evalkit plan`
     result = RunScores(run_id, run_dir, prompts, responses, scores=[])
 
     scorers = load_scorers()
@@ -196,10 +196,7 @@ def _score(
     items: list[Item] | None = None
     if store is not None:
         result.store = getattr(store, "display_url", str(store))
-        # items carry the run folder's id (`evalkit plan`: the manifest's, else the folder's
-        # name), which a folder without a manifest may not share with its responses
-        own = {run_id, rundir.run_id}
-        items = [item for item in store.items() if item.run_id in own]
+        items = [item for item in store.items() if item.run_id == run_id]
         grades, result.undecided = refusal_grades(items, result.scores)
         _save(store, grades, result)
 
@@ -261,11 +258,6 @@ def _check_known(responses: list[Response], prompts: dict[str, Prompt], run_dir:
             f"{run_dir / 'responses.jsonl'}: {len(unknown)} prompt id(s) not in prompts.jsonl: "
             f"{shown}"
         )
-
-
-def _run_id(responses: list[Response], run_dir: Path) -> str:
-    ids = Counter(r.run_id for r in responses if r.run_id)
-    return ids.most_common(1)[0][0] if ids else run_dir.name
 
 
 def _items_without_store(

@@ -129,7 +129,7 @@ def score_response(prompt: Prompt, response: Response, run_id: str) -> list[Scor
     }
     scores = [
         Score(
-            run_id=response.run_id or run_id,
+            run_id=run_id,
             prompt_id=prompt.id,
             model=response.model,
             sample=response.sample,
@@ -157,7 +157,7 @@ def score_response(prompt: Prompt, response: Response, run_id: str) -> list[Scor
         matched = reference_match(text, references)
         scores.append(
             Score(
-                run_id=response.run_id or run_id,
+                run_id=run_id,
                 prompt_id=prompt.id,
                 model=response.model,
                 sample=response.sample,

@@ -38,7 +38,7 @@ def load_run_frames(
     grades export: summarization files read any unknown column as a dimension)."""
     rundir = RunDir(run_dir).require()
     manifest = rundir.read_manifest()
-    run_id = manifest.run_id if manifest else rundir.path.name
+    run_id = rundir.run_id
     out = RunFrames(run_dirs=[str(rundir.path)], run_ids=[run_id])
     if manifest:
         out.models = {str(k): v for k, v in manifest.models.items() if isinstance(v, dict)}

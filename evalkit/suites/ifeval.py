@@ -460,7 +460,7 @@ def score_ifeval(ctx: ScoringContext) -> list[Score]:
     )
     return [
         Score(
-            run_id=response.run_id or ctx.run_id,
+            run_id=ctx.run_id,
             prompt_id=response.prompt_id,
             model=response.model,
             sample=response.sample,

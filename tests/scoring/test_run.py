@@ -324,3 +324,24 @@ def test_unknown_judge_model_is_a_clear_error(run_dir: Path, tmp_path: Path, cap
     config.write_text("models:\n  - name: m1\n    base_url: http://127.0.0.1:9/v1\n")
     assert run_cli(["score", str(run_dir), "--judge", "nope", "-c", str(config)]) == 2
     assert "unknown model 'nope'" in capsys.readouterr().err
+
+
+def test_scores_and_items_share_the_run_folders_id(run_dir: Path) -> None:
+    """One run id for a folder, whoever asks: the manifest's (else the folder's name), which
+    `evalkit plan` gives its items, not the id its responses were made under (a renamed or
+    merged run)."""
+    from evalkit.rundir import Manifest
+    from evalkit.runner import load_responses, load_run_prompts
+    from evalkit.store import GradeStore
+
+    RunDir(run_dir).write_manifest(Manifest(run_id="release-7"))
+    assert {r.run_id for r in load_responses(run_dir)} == {"run1"}
+    prompts = list(load_run_prompts(run_dir).values())
+    request = PlanRequest(run_id="release-7", secret="test", models=["alpha", "beta"])
+    items, _ = get_kind("safety").plan(prompts, load_responses(run_dir), request)
+    with GradeStore(run_dir / "grades.sqlite") as store:
+        store.add_items(items)
+    result = score_run(run_dir, db=str(run_dir / "grades.sqlite"))
+    assert result.run_id == "release-7"
+    assert {s.run_id for s in read_records(run_dir / "scores.jsonl", Score)} == {"release-7"}
+    assert sum(result.grades_saved.values()) == len(items) == 9

@@ -42,7 +42,7 @@ def factuality_score(
     ex = verdict.extracted
     value = None if verdict.correct is None else float(verdict.correct)
     return Score(
-        run_id=response.run_id or run_id,
+        run_id=run_id,
         prompt_id=prompt.id,
         model=response.model,
         sample=response.sample,

@@ -212,7 +212,7 @@ def _score_answers(
                 response = answer.responses[0]
                 scores.append(
                     Score(
-                        run_id=response.run_id or ctx.run_id,
+                        run_id=ctx.run_id,
                         prompt_id=response.prompt_id,
                         model=response.model,
                         sample=response.sample,
