@@ -12,6 +12,10 @@ measured and printed beside it:
   with a human's `correct` (true/false) and the fact (`answer`: a FactAnswer, or `prompt`: a
   Prompt, or `question` + `reference`): coverage (the share it decides), accuracy where it
   decides, precision / recall / F1 of "correct";
+- **summary** (`evalkit.summarization.accuracy`): the four summary checks (omission,
+  ungrounded, too long, follows injection) against a labelled set of summaries (evalkit's test
+  split by default, `prompts/labelled/summaries/test.jsonl`) or a run's human dimension
+  ratings: precision, recall, F1 and accuracy (or agreement) per check and per use case;
 - **judge** (`evalkit scoring.judge`'s grades in a run's store): agreement with the humans per
   kind (`evalkit.stats.agreement.judge_agreement`), and its hygiene on side-by-side items:
   *position bias*, the share of items whose verdict flipped with the order (the `consistent`
@@ -46,6 +50,7 @@ NAN = float("nan")
 GROUP_FIELDS = ("persona", "style", "language", "prompt_kind")
 REFUSAL_NAMES = ("refusal", "auto:refusal", "refusal detector")
 FACTUALITY_NAMES = ("factuality", "auto:factuality")
+SUMMARY_NAMES = ("summary", "summary checks", "summarization checks")
 
 
 # ------------------------------------------------------------------ metrics
@@ -532,7 +537,8 @@ def grader_accuracy(name: str, source: str | os.PathLike[str] | None = None) -> 
     """A grader's measured accuracy and where it came from, for the report to print beside the
     rates it produced. Computed from the shipped labelled data at call time (cached per model
     and data file), never written down. `source`: another labelled set (refusal, factuality)
-    or a run folder (judge). `available` is False when there is nothing to measure against."""
+    or a run folder (judge); "summary" gives one entry per check under `checks`. `available`
+    is False when there is nothing to measure against."""
     key = name.strip().lower()
     if key in REFUSAL_NAMES:
         from evalkit.scoring import refusal
@@ -583,7 +589,11 @@ def grader_accuracy(name: str, source: str | os.PathLike[str] | None = None) -> 
             "text": f"LLM judge: agreement with humans {format_metric(agree, 2)} on "
             f"{source} (n={n})",
         }
-    raise UserError(f"unknown grader {name!r}: refusal, factuality or judge")
+    if key in SUMMARY_NAMES:
+        from evalkit.summarization.accuracy import summary_accuracy
+
+        return summary_accuracy(source or "test")  # per check: F1 and accuracy
+    raise UserError(f"unknown grader {name!r}: refusal, factuality, judge or summary")
 
 
 def _stamps(*paths: Path) -> tuple[float, ...]:

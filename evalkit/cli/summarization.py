@@ -251,7 +251,8 @@ def checks_command(
     csv: Path = typer.Option(None, "--csv", help="Also write one row per response here."),
 ) -> None:
     """Key-fact coverage, groundedness and length compliance per model, use case and stratum,
-    with n and Wilson 95% intervals.
+    with n and Wilson 95% intervals; under the tables, each check's own error measured on
+    evalkit's labelled test split (`evalkit graders eval summary` for the full report).
 
     Example: evalkit summarization checks runs/demo --by model,use_case,stratum
     """
@@ -286,12 +287,22 @@ def checks_command(
         table = readable(tabulate_checks(frame, grouping), grouping)
         typer.echo(f"\n== by {', '.join(grouping)}")
         typer.echo(table.to_string(index=False))
+    _print_accuracy()
     if csv is not None:
         from evalkit.exports import write_csv  # formula-like cells made inert
 
         with atomic_output(csv) as handle:
             write_csv(frame, handle)
         typer.echo(f"\nwrote {csv}")
+
+
+def _print_accuracy() -> None:
+    """Each check's measured error under its rates: a rate is only as good as its check."""
+    from evalkit.summarization.accuracy import accuracy_lines
+
+    typer.echo("\n== measured accuracy of the checks (positive = the fault; 95% intervals)")
+    for line in accuracy_lines():
+        typer.echo(f"  {line}")
 
 
 def _grouping(spec: str) -> list[str]:
