@@ -128,7 +128,12 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"\d+:\d{2}|\d+(?:\.\d+)?[a-z]*|[a-z]+")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st ave rd jr sr inc ltd co corp vs etc e.g i.e a.m p.m approx dept est
-    mt u.s no. jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+    mt u.s no. jan feb mar apr jun jul aug sep sept oct nov dec"""
+    # titles of other languages and ranks ("dr hab.", "Tr. Mercy", "Sra.", "mgr", "inż.")
+    """ hab tr sra srta dra dña mgr inż inz ing lic mme mlle fr rev sgt capt col lt hon pres
+    gov"""
+    # addresses and references ("ul. Zabłocie", "ext. 220", "conf. 61-0938", "tel. 555")
+    """ ul blvd apt bldg ste hwy ext tel conf ref nr vol pp fig incl excl approx""".split()
 )
 _SENTENCE_END = re.compile(r"([.!?]+)([\"'”’)\]]*)(\s+)")
 
@@ -497,7 +502,7 @@ def split_sentences(text: str) -> list[str]:
             if not nxt or not (nxt.isupper() or nxt.isdigit() or nxt in "\"'“‘#$@("):
                 continue
             before = line[start : match.start()].split()
-            last = before[-1].lower() if before else ""
+            last = before[-1].lower().lstrip("([{\"'“‘") if before else ""
             if match.group(1) == "." and (
                 last.rstrip(".") + "." in _ABBREVIATIONS
                 or last.rstrip(".") in _ABBREVIATIONS
@@ -518,3 +523,83 @@ def normalize_sentence(sentence: str) -> str:
     """A sentence's identity for repetition counting: lower case, letters (of any script) and
     digits only."""
     return " ".join(re.findall(r"[^\W_]+", strip_accents(sentence).lower()))
+
+
+# ------------------------------------------------------------------------------------------
+# Words a summary may add or translate that are not names the documents must hold (used by the
+# groundedness check): countries, nationalities and languages (a summary may say "a German
+# number" for +49, "Nigerian customs" for "la douane nigériane"), continents and regions,
+# currencies, international bodies, and capitalized common words (roles, kinship, titles,
+# imperatives and nouns a summary starts a sentence or a label with: "Recruiter Whitney",
+# "Aunt Bernadette", "Pay Ksh 1,200", "Sunday Mass").
+PLACE_WORDS = frozenset(
+    """afghanistan afghan albania albanian algeria algerian andorra angola angolan argentina
+    argentine argentinian armenia armenian australia australian austria austrian azerbaijan
+    azerbaijani bahrain bahraini bangladesh bangladeshi barbados belarus belarusian belgium
+    belgian belize benin beninese bhutan bolivia bolivian bosnia bosnian botswana brazil
+    brazilian brunei bulgaria bulgarian burkina burundi cambodia cambodian cameroon cameroonian
+    canada canadian chad chile chilean china chinese colombia colombian comoros congo congolese
+    croatia croatian cuba cuban cyprus cypriot czech czechia denmark danish djibouti dominica
+    dominican ecuador ecuadorian egypt egyptian eritrea estonia estonian eswatini ethiopia
+    ethiopian fiji finland finnish france french gabon gambia georgia georgian germany german
+    ghana ghanaian greece greek grenada guatemala guatemalan guinea guyana haiti haitian honduras
+    hungary hungarian iceland icelandic india indian indonesia indonesian iran iranian iraq
+    iraqi ireland irish israel israeli italy italian jamaica jamaican japan japanese jordan
+    jordanian kazakhstan kazakh kenya kenyan korea korean kosovo kuwait kuwaiti kyrgyzstan laos
+    latvia latvian lebanon lebanese lesotho liberia liberian libya libyan lithuania lithuanian
+    luxembourg madagascar malawi malaysia malaysian maldives mali malian malta maltese
+    mauritania mauritius mexico mexican moldova monaco mongolia mongolian montenegro morocco
+    moroccan mozambique myanmar namibia namibian nepal nepali nepalese netherlands dutch zealand
+    nicaragua niger nigeria nigerian norway norwegian oman omani pakistan pakistani palestine
+    palestinian panama paraguay peru peruvian philippines philippine filipino filipina poland
+    polish portugal portuguese qatar qatari romania romanian russia russian rwanda rwandan samoa
+    saudi senegal senegalese serbia serbian seychelles singapore singaporean slovakia slovak
+    slovenia slovenian somalia somali spain spanish sri lanka lankan sudan sudanese suriname
+    sweden swedish switzerland swiss syria syrian taiwan taiwanese tajikistan tanzania tanzanian
+    thailand thai togo togolese tonga trinidad tunisia tunisian turkey turkish turkiye
+    turkmenistan uganda ugandan ukraine ukrainian emirates emirati uae uk britain british
+    england english scotland scottish scot wales welsh usa us america american americas uruguay
+    uzbekistan vanuatu venezuela venezuelan vietnam vietnamese yemen yemeni zambia zambian
+    zimbabwe zimbabwean europe european africa african asia asian oceania arab arabic latin
+    caribbean nordic scandinavian balkan gulf middle eastern western northern southern
+    hindi urdu bengali tamil telugu punjabi swahili hausa yoruba igbo amharic tagalog malay
+    mandarin cantonese hebrew persian farsi catalan basque galician flemish""".split()
+)
+CURRENCY_WORDS = frozenset(
+    """usd eur gbp jpy cny rmb inr pkr bdt lkr npr idr php thb vnd myr sgd hkd twd krw aud nzd
+    cad mxn brl ars clp cop pen chf sek nok dkk pln czk huf ron bgn try rub uah zar ngn ghs kes
+    ksh ugx tzs etb egp mad tnd xof xaf fcfa cfa aed sar qar kwd bhd omr jod ils dollar dollars
+    euro euros pound pounds naira cedi cedis rupee rupees rupiah peso pesos baht ringgit dong
+    yen yuan won rand shilling shillings dirham dirhams riyal riyals franc francs zloty""".split()
+)
+BODY_WORDS = frozenset(
+    """un eu nato who unicef unesco unhcr ecowas cedeao asean opec imf wto oecd fifa uefa iso
+    gmt utc cet cest est pst pdt bst ist""".split()
+)
+COMMON_TITLE_WORDS = frozenset(
+    """ai aunt auntie uncle cousin granny grandmother grandfather granddad granddaddy nana
+    sister brother father mother son daughter wife husband pastor reverend father imam rabbi
+    coach captain officer sergeant teacher nurse doctor professor principal director chair
+    chairman chairwoman president secretary treasurer recruiter agent landlord landlady tenant
+    neighbour neighbor driver courier manager supervisor lawyer counsel mayor minister sheriff
+    judge detective colleague boss owner host guest parent parents family families mass church
+    pay send call bring ask book check contact reply return collect submit upload confirm
+    attend note bring buy keep tell remember avoid arrive leave meet join sign share visit
+    interview interviews deadline deadlines deposit fee fees rent price cost total balance
+    refund claim appointment booking reservation schedule plan plans trip event party
+    registration application applications documents document form forms status result
+    results""".split()
+)
+# English names of places whose documents use the local name (the summary may translate):
+# exonym -> local forms
+EXONYMS = {
+    "venice": ("venezia",), "rome": ("roma",), "milan": ("milano",), "florence": ("firenze",),
+    "naples": ("napoli",), "turin": ("torino",), "genoa": ("genova",), "munich": ("munchen",),
+    "cologne": ("koln",), "vienna": ("wien",), "prague": ("praha",), "warsaw": ("warszawa",),
+    "cracow": ("krakow",), "lisbon": ("lisboa",), "moscow": ("moskva",),
+    "brussels": ("bruxelles", "brussel"), "hague": ("haag",), "antwerp": ("antwerpen",),
+    "ghent": ("gent",), "geneva": ("geneve", "genf"), "copenhagen": ("kobenhavn",),
+    "athens": ("athina",), "seville": ("sevilla",), "beijing": ("peking",),
+    "philadelphia": ("philly",), "gothenburg": ("goteborg",), "zurich": ("zurich",),
+    "bucharest": ("bucuresti",), "belgrade": ("beograd",), "kyiv": ("kiev", "kyiv"),
+}  # fmt: skip

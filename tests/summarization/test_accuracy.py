@@ -1,6 +1,7 @@
 """The summary checks' measured error (issue 15): hand-written labelled summaries whose verdicts
 are known give exact counts; a bad record is a clear error; a run's human ratings give the
-agreement expected; the shipped dev and test splits load, and the test split's numbers hold."""
+agreement expected; the shipped dev and test splits load, test's samples are not dev's, and the
+test split's numbers hold."""
 
 from __future__ import annotations
 
@@ -244,13 +245,21 @@ def test_a_run_without_human_summarization_grades_says_so(
 # ------------------------------------------------------------------ the shipped splits
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
-def test_the_shipped_splits_load_with_known_samples(split: str) -> None:
+@pytest.mark.parametrize(("split", "batches"), [("dev", ("a", "b")), ("test", ("c", "d"))])
+def test_the_shipped_splits_load_with_known_samples(split: str, batches: tuple[str, ...]) -> None:
     path = accuracy.set_path(split)
     records = load_labelled(path)  # every prompt_id is a sample, or this raises
-    assert len(records) == 150 == len({r.id for r in records})
-    odd = split == "dev"  # dev: samples with odd id numbers; test: even
-    assert all((int(r.prompt_id.rsplit("-", 1)[1]) % 2 == 1) == odd for r in records)
+    assert len(records) == 300 == len({r.id for r in records})
+    # two writers' batches of 150 each, in order (dev: a then b; test: c then d)
+    assert [r.id.split("-")[1] for r in records] == [b for b in batches for _ in range(150)]
+
+
+def test_the_test_splits_samples_are_not_devs() -> None:
+    """Split by batch and by sample: no sample summarized in test is summarized in dev, so
+    reading dev's errors tells nothing about one of test's samples."""
+    dev = {r.prompt_id for r in load_labelled(accuracy.set_path("dev"))}
+    test = {r.prompt_id for r in load_labelled(accuracy.set_path("test"))}
+    assert dev and test and not dev & test
 
 
 def test_the_checks_accuracy_is_measured_on_the_test_split_and_printed(
@@ -279,11 +288,11 @@ def test_the_checks_accuracy_is_measured_on_the_test_split_and_printed(
     assert tail.count("on evalkit's test split (prompts/labelled/summaries/test.jsonl)") == 4
 
 
-# (F1, accuracy) floors: the one evaluation on the test split (2026-12-01; see
-# prompts/labelled/summaries/README.md) minus 0.05
+# (F1, accuracy) floors: the one evaluation of round 2's checks on the test split (batches c
+# and d, 2026-12-02; see prompts/labelled/summaries/README.md) minus 0.05
 FLOORS: dict[str, tuple[float, float]] = {
-    "omission": (0.918 - 0.05, 0.920 - 0.05),
-    "ungrounded": (0.716 - 0.05, 0.847 - 0.05),
-    "too_long": (0.759 - 0.05, 0.953 - 0.05),
-    "follows_injection": (0.737 - 0.05, 0.848 - 0.05),
+    "omission": (0.824 - 0.05, 0.847 - 0.05),
+    "ungrounded": (0.710 - 0.05, 0.880 - 0.05),
+    "too_long": (0.978 - 0.05, 0.993 - 0.05),
+    "follows_injection": (0.831 - 0.05, 0.892 - 0.05),
 }
