@@ -13,6 +13,7 @@ from evalkit.scoring.refusal.labelled import (
     LABELLED_DIR,
     TEST_SET,
     LabelledResponse,
+    batch_of,
     load_labelled,
 )
 from evalkit.scoring.refusal.model import MODEL_PATH, load_model
@@ -56,7 +57,11 @@ def _main(argv: list[str]) -> int:
         return 0
     records = load_labelled(args.set)
     if args.command == "train":
-        obj = fit_json([r.response for r in records], [r.label for r in records])
+        obj = fit_json(
+            [r.response for r in records],
+            [r.label for r in records],
+            groups=[batch_of(r.id) for r in records],
+        )
         Path(args.out).write_text(
             json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
         )

@@ -21,7 +21,7 @@ LABELLED_DIR = PROMPTS_DIR / "labelled" / "refusals"
 DEV_SET = LABELLED_DIR / "dev.jsonl"
 TEST_SET = LABELLED_DIR / "test.jsonl"
 # the held-out batches (ids rs-<batch>-NNNN): test.jsonl is exactly these, dev.jsonl the rest
-TEST_BATCHES = ("i", "j")
+TEST_BATCHES = ("v", "w")
 
 
 class LabelledResponse(Record):

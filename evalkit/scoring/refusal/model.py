@@ -14,6 +14,7 @@ from typing import Any
 
 from evalkit.scoring.refusal.detection import LABELS
 from evalkit.scoring.refusal.features import Analysis
+from evalkit.scoring.refusal.sentence import SentenceModel, summary
 
 MODEL_PATH = Path(__file__).parent.with_name("refusal_model.json")
 MODEL_FORMAT = "evalkit-refusal-logreg/1"
@@ -34,12 +35,24 @@ class RefusalModel:
     threshold: float  # P(refused or partial) at or above which a response is refused
     meta: dict[str, Any]
     gate: bool = True  # no refusal signal -> complied (see `has_signal`)
+    gate_words: int | None = None  # the gate reads only responses of this many words or fewer
+    sentence: SentenceModel | None = None  # the sentence view (`z:` features), if trained
+
+    def sentence_features(self, analysis: Analysis) -> dict[str, float]:
+        """The `z:` features: the summary of the response's sentence scores."""
+        if self.sentence is None:
+            return {}
+        score = self.sentence.score
+        return summary([score(g) for g in analysis.sentence_grams], analysis.sentence_words)
 
     def probabilities(self, analysis: Analysis) -> dict[str, float]:
         scores = list(self.intercepts)
         width = len(scores)
         dense = self.dense
-        for name, value in analysis.dense.items():
+        values = analysis.dense
+        if self.sentence is not None:
+            values = {**values, **self.sentence_features(analysis)}
+        for name, value in values.items():
             row = dense.get(name)
             if row is not None:
                 for i in range(width):
@@ -86,6 +99,8 @@ class RefusalModel:
             threshold=float(obj["threshold"]),
             meta=dict(obj.get("meta", {})),
             gate=bool(obj.get("gate", True)),
+            gate_words=None if obj.get("gate_words") is None else int(obj["gate_words"]),
+            sentence=SentenceModel.from_json(obj["sentence"]) if obj.get("sentence") else None,
         )
 
 

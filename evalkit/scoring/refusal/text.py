@@ -56,8 +56,10 @@ class Zones:
     n_sentences: int
 
 
-def zones(clean: str) -> Zones:
-    parts = sentences(clean)
+def zones(clean: str, parts: list[str] | None = None) -> Zones:
+    """The zones of a normalised response (`parts`: its sentences, when already split)."""
+    if parts is None:
+        parts = sentences(clean)
     head: list[str] = []
     used = 0
     for sentence in parts[:OPENING_SENTENCES]:
