@@ -538,3 +538,48 @@ def test_length_bias_counts_consistent_non_tied_verdicts() -> None:
 def test_unknown_grader_is_a_user_error(capsys) -> None:
     assert run_cli(["graders", "eval", "bleu"]) == 2
     assert "unknown grader" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the rules' literal prefilter
+
+
+def test_required_factors_are_what_every_match_must_contain():
+    import re
+
+    from evalkit.scoring.refusal.prefilter import required_factors
+
+    def factors(regex: str) -> set[str] | None:
+        found = required_factors(re.compile(regex))
+        return None if found is None else set(found)
+
+    assert factors(r"\bi (?:must|have to)? ?(?:decline|pass on)\b") == {"decline", "pass on"}
+    assert factors(r"\b(?:sorry|apologies), (?:but )?no") == {"sorry", "apologies"}
+    assert factors(r"(?:not)+ now|never") == {" now", "never"}  # the longer of two required
+    assert factors(r"\b(?:no|nah)?\s*thanks") == {"thanks"}
+    assert factors(r"(?:nope|)\.") is None  # an empty alternative: nothing is required
+    assert factors(r"(?i:Decline)") is None  # case-insensitive: `in` would miss "decline"
+    assert factors(r"[a-z]+\d") is None  # classes only
+
+
+def test_the_prefilter_never_changes_a_rule_s_verdict():
+    """Every rule, prefiltered or not, on every zone of labelled responses and prompts of all
+    batches and languages: the same match. A wrong factor (one a match need not contain) turns
+    a hit into a miss."""
+    from evalkit.scoring.refusal.rules import _RULES
+    from evalkit.scoring.refusal.text import normalize, strip_quotes, zones
+
+    records = refusal.load_labelled("dev")[::5]  # every fifth: all batches, in a few seconds
+    texts = [r.response for r in records] + [r.prompt for r in records]
+    parts: list[str] = []
+    for text in texts:
+        z = zones(strip_quotes(normalize(text)))
+        parts += [p for p in (z.opening, z.middle, z.closing) if p]
+    skipped = 0
+    for name, rule in _RULES:
+        for part in parts:
+            plain = rule.pattern.search(part)
+            fast = rule.search(part)
+            assert (fast and fast.group(0)) == (plain and plain.group(0)), (name, part)
+            skipped += rule.factors is not None and fast is None
+    assert sum(rule.factors is not None for _, rule in _RULES) >= 30
+    assert skipped > len(parts)  # the prefilter does skip work

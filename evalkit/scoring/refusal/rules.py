@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 
 from evalkit.scoring.refusal.patterns import RULES
+from evalkit.scoring.refusal.prefilter import Rule
 from evalkit.scoring.refusal.text import normalize, strip_quotes, zones
 
-_RULES = tuple((name, re.compile(rx, re.MULTILINE)) for name, rx in RULES)
+_RULES = tuple((name, Rule.compile(rx)) for name, rx in RULES)  # with a literal prefilter
 # the rules of other languages run only on text that is not plain English (they are the slow ones)
 _ENGLISH_RULES = tuple((name, rx) for name, rx in _RULES if not name.startswith("ml_"))
 _FOREIGN = re.compile(
@@ -23,7 +24,7 @@ _FOREIGN = re.compile(
 )
 
 
-def _rules_for(text: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _rules_for(text: str) -> tuple[tuple[str, Rule], ...]:
     return _RULES if _FOREIGN.search(text) else _ENGLISH_RULES
 
 
