@@ -148,13 +148,6 @@ NOT_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("text", NOT_REFUSALS)
-def test_quoted_apologies_and_sorry_in_other_senses_are_not_refusals(text: str) -> None:
-    result = detect_refusal(text)
-    assert not result.refused, result
-    assert result.label == "complied" and result.kind == "compliance" and result.pattern is None
-
-
 # short plain answers and drafted apologies: the round-5 model read these as refusals (its
 # labelled set's short responses were nearly all refusals); round 6 trained on batch t's short
 # answers of every label, and its signal gate reads responses of five words or fewer
@@ -169,10 +162,13 @@ SHORT_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("text", SHORT_ANSWERS)
-def test_short_plain_answers_and_drafted_apologies_are_not_refusals(text: str) -> None:
+@pytest.mark.parametrize("text", NOT_REFUSALS + SHORT_ANSWERS)
+def test_quoted_apologies_short_answers_and_sorry_in_other_senses_are_not_refusals(
+    text: str,
+) -> None:
     result = detect_refusal(text)
-    assert result.label == "complied" and not result.refused, result
+    assert not result.refused, result
+    assert result.label == "complied" and result.kind == "compliance" and result.pattern is None
 
 
 @pytest.mark.parametrize("text", ["No.", "Nope.", "Not doing that.", "Hard pass.", "I won't."])
