@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from evalkit.errors import UserError
+from evalkit.paths import mtimes
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES, rng_for
 from evalkit.stats.proportions import wilson_interval
 
@@ -544,7 +545,7 @@ def grader_accuracy(name: str, source: str | os.PathLike[str] | None = None) -> 
         from evalkit.scoring import refusal
 
         path = refusal._set_path(source or "test")
-        return dict(_refusal_accuracy(str(path), *_stamps(path, refusal.MODEL_PATH)))
+        return dict(_refusal_accuracy(str(path), *mtimes(path, refusal.MODEL_PATH)))
     if key in FACTUALITY_NAMES:
         if source is None:
             return {
@@ -594,10 +595,6 @@ def grader_accuracy(name: str, source: str | os.PathLike[str] | None = None) -> 
 
         return summary_accuracy(source or "test")  # per check: F1 and accuracy
     raise UserError(f"unknown grader {name!r}: refusal, factuality, judge or summary")
-
-
-def _stamps(*paths: Path) -> tuple[float, ...]:
-    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
 
 
 @lru_cache(maxsize=8)

@@ -64,3 +64,19 @@ def cache_dir() -> Path:
     root = Path(os.environ.get("EVALKIT_CACHE", Path.home() / ".cache" / "evalkit"))
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def labelled_split(which: str | os.PathLike[str] | None, dev: Path, test: Path) -> Path:
+    """A labelled set named as the graders' `--set` takes it: `test` (default), `dev`, or a
+    path (the refusal and the summary sets alike)."""
+    if which is None or str(which) == "test":
+        return test
+    if str(which) == "dev":
+        return dev
+    return Path(which)
+
+
+def mtimes(*paths: Path) -> tuple[float, ...]:
+    """The files' modification times (0.0 for a missing one): a cache key that changes when
+    any of them does."""
+    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)

@@ -39,7 +39,7 @@ from typing import Any
 from evalkit.errors import InputError, UserError
 from evalkit.graders import binary_metrics, format_metric
 from evalkit.jsonio import iter_json_lines, read_records
-from evalkit.paths import PROJECT_ROOT, PROMPTS_DIR
+from evalkit.paths import PROJECT_ROOT, PROMPTS_DIR, labelled_split, mtimes
 from evalkit.records import Prompt
 from evalkit.stats.bootstrap import DEFAULT_RESAMPLES
 from evalkit.summarization.checks import SummaryChecks, check_prompt
@@ -93,11 +93,7 @@ class LabelledSummary:
 
 def set_path(which: str | os.PathLike[str] | None) -> Path:
     """`test` (default), `dev`, or a path."""
-    if which is None or str(which) == "test":
-        return TEST_SET
-    if str(which) == "dev":
-        return DEV_SET
-    return Path(which)
+    return labelled_split(which, DEV_SET, TEST_SET)
 
 
 def describe_set(path: Path) -> str:
@@ -114,7 +110,7 @@ def describe_set(path: Path) -> str:
 def load_samples(folder: Path = SAMPLES_DIR) -> dict[str, Prompt]:
     """Every summarization sample by id (the shipped sets), read once per change of a file."""
     files = sorted(folder.glob("*.jsonl"))
-    return dict(_samples(tuple(str(f) for f in files), _stamps(*files)))
+    return dict(_samples(tuple(str(f) for f in files), mtimes(*files)))
 
 
 @lru_cache(maxsize=4)
@@ -397,7 +393,7 @@ def summary_accuracy(which: str | os.PathLike[str] | None = "test") -> dict[str,
         }
     code = sorted(Path(__file__).parent.glob("*.py"))  # the checks and their text rules
     samples = sorted(SAMPLES_DIR.glob("*.jsonl"))
-    return dict(_summary_accuracy(str(path), _stamps(path, *code, *samples)))
+    return dict(_summary_accuracy(str(path), mtimes(path, *code, *samples)))
 
 
 @lru_cache(maxsize=4)
@@ -428,7 +424,3 @@ def accuracy_lines(which: str | os.PathLike[str] | None = "test") -> list[str]:
     if not measured["available"]:
         return [measured["text"]]
     return [f"{c['text']} on {measured['source']}" for c in measured["checks"].values()]
-
-
-def _stamps(*paths: Path) -> tuple[float, ...]:
-    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)

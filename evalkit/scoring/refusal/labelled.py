@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from evalkit.jsonio import read_records
-from evalkit.paths import PROMPTS_DIR
+from evalkit.paths import PROMPTS_DIR, labelled_split
 from evalkit.records import Record
 from evalkit.scoring.refusal.detection import Label
 
@@ -43,11 +43,7 @@ def load_labelled(path: str | os.PathLike[str] | None = None) -> list[LabelledRe
 
 
 def _set_path(which: str | os.PathLike[str] | None) -> Path:
-    if which is None or str(which) == "test":
-        return TEST_SET
-    if str(which) == "dev":
-        return DEV_SET
-    return Path(which)
+    return labelled_split(which, DEV_SET, TEST_SET)
 
 
 def split_key(record_id: str) -> str:
